@@ -1,0 +1,173 @@
+# phoneval: nginx module, CLI, tests, sandbox demo.
+#
+#   make deps            install the Debian packages everything below needs
+#   make / make module   build build/ngx_http_phoneval_module.so (-Werror)
+#   make cli             build build/phoneval
+#   make test            unit tests of the core, then the Test::Nginx suite
+#   make test-valgrind   the Test::Nginx suite under valgrind memcheck
+#   make demo            the sandbox: simulators, gateway, demo data
+#   make fuzz            run each fuzzer for FUZZ_SECONDS
+#
+# NGINX_SRC=/path/to/nginx-1.x.y builds against a plain nginx source tree
+# (and builds that nginx too, for the tests) instead of Debian's nginx-dev.
+
+SHELL        := /bin/bash
+TOP          := $(CURDIR)
+BUILD        := $(TOP)/build
+MODDIR       := $(TOP)/ngx_http_phoneval_module
+
+CORE_SRCS    := $(addprefix $(MODDIR)/, phoneval_arena.c phoneval_verdict.c \
+                phoneval_phone.c phoneval_form.c phoneval_answer.c \
+                phoneval_json.c phoneval_splice.c phoneval_doc.c \
+                phoneval_annotate.c)
+NGX_SRCS     := $(wildcard $(MODDIR)/ngx_http_phoneval*.c)
+HDRS         := $(wildcard $(MODDIR)/*.h)
+
+DEBIAN_SRC   := /usr/share/nginx/src
+NGINX_SRC    ?=
+
+ifeq ($(NGINX_SRC),)
+NGX_TREE     := $(DEBIAN_SRC)
+NGX_BUILDDIR := $(BUILD)/nginx
+NGINX_BIN    ?= /usr/sbin/nginx
+else
+NGX_TREE     := $(abspath $(NGINX_SRC))
+NGX_BUILDDIR := $(BUILD)/nginx-src
+NGINX_BIN    ?= $(NGX_BUILDDIR)/nginx
+endif
+
+MODULE_SO    := $(BUILD)/ngx_http_phoneval_module.so
+ECHO_SO      := /usr/lib/nginx/modules/ngx_http_echo_module.so
+
+# Debian packages: build, tests, demo, benchmarks, fuzzing
+DEB_PKGS     := build-essential dpkg-dev pkg-config nginx-core nginx-dev \
+                libnginx-mod-http-echo libjansson-dev libcurl4-openssl-dev \
+                libpcre2-dev zlib1g-dev libssl-dev \
+                libtest-base-perl libtext-diff-perl libtest-longstring-perl \
+                liburi-perl libipc-run-perl curl valgrind \
+                python3 python3-phonenumbers wrk clang \
+                libclang-rt-14-dev
+
+UNIT_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
+                -Werror -I $(MODDIR)
+UNIT_TESTS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
+
+PROVE        ?= prove
+PROVE_FLAGS  ?= -I t/lib -r
+T            ?= t/
+
+export TEST_NGINX_BINARY ?= $(NGINX_BIN)
+export TEST_NGINX_PHONEVAL_SO := $(MODULE_SO)
+export TEST_NGINX_ECHO_SO := $(ECHO_SO)
+export TEST_NGINX_SANDBOX := $(TOP)/sandbox
+
+.PHONY: all module cli deps test unit prove test-valgrind demo fuzz clean \
+        check-deps
+
+all: module
+
+# ---- dependencies --------------------------------------------------------
+
+# a package list check that costs next to nothing when all is installed
+check-deps:
+	@have=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' \
+	    $(DEB_PKGS) 2>/dev/null | awk '$$1 == "ii" {print $$2}'); \
+	missing=; for p in $(DEB_PKGS); do \
+	    echo "$$have" | grep -qx "$$p" || missing="$$missing $$p"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	if [ -n "$$missing" ]; then \
+	    echo "phoneval: missing:$$missing"; \
+	    $(MAKE) --no-print-directory deps; \
+	fi
+
+deps:
+	@set -e; sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get update -qq; \
+	$$sudo apt-get install -y -qq --no-install-recommends $(DEB_PKGS) \
+	    >/dev/null; \
+	command -v node >/dev/null || \
+	    $$sudo apt-get install -y -qq --no-install-recommends nodejs npm \
+	    >/dev/null; \
+	if pgrep -x nginx >/dev/null && [ -d /run/systemd/system ]; then \
+	    $$sudo systemctl stop nginx 2>/dev/null || true; fi; \
+	echo "phoneval: dependencies installed"
+
+# ---- the module ----------------------------------------------------------
+
+module: check-deps $(MODULE_SO)
+
+$(NGX_BUILDDIR)/Makefile: config $(if $(NGINX_SRC),,$(DEBIAN_SRC)/conf_flags)
+	@mkdir -p $(NGX_BUILDDIR)
+ifeq ($(NGINX_SRC),)
+	cd $(NGX_TREE) && . ./conf_flags && ./configure \
+	    --with-cc-opt="$$(dpkg-buildflags --get CFLAGS) -fPIC $$(dpkg-buildflags --get CPPFLAGS) -Werror" \
+	    --with-ld-opt="$$(dpkg-buildflags --get LDFLAGS) -fPIC" \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --add-dynamic-module=$(TOP) \
+	    --builddir=$(NGX_BUILDDIR) > $(NGX_BUILDDIR)/configure.log 2>&1 \
+	    || { tail -20 $(NGX_BUILDDIR)/configure.log; exit 1; }
+else
+	cd $(NGX_TREE) && ./configure --with-compat --with-debug \
+	    --with-http_v2_module --with-http_auth_request_module \
+	    --with-cc-opt="-Werror -fPIC" \
+	    --add-dynamic-module=$(TOP) \
+	    --builddir=$(NGX_BUILDDIR) > $(NGX_BUILDDIR)/configure.log 2>&1 \
+	    || { tail -20 $(NGX_BUILDDIR)/configure.log; exit 1; }
+endif
+
+$(MODULE_SO): $(NGX_BUILDDIR)/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HDRS)
+ifeq ($(NGINX_SRC),)
+	$(MAKE) --no-print-directory -f $(NGX_BUILDDIR)/Makefile -C $(NGX_TREE) \
+	    modules
+else
+	$(MAKE) --no-print-directory -f $(NGX_BUILDDIR)/Makefile -C $(NGX_TREE)
+endif
+	cp $(NGX_BUILDDIR)/ngx_http_phoneval_module.so $@
+
+# ---- the CLI -------------------------------------------------------------
+
+CLI_SRCS     := $(wildcard cli/*.c)
+CLI_BIN      := $(BUILD)/phoneval
+
+cli: check-deps $(CLI_BIN)
+
+$(CLI_BIN): $(CLI_SRCS) $(wildcard cli/*.h) $(CORE_SRCS) $(HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
+	    -Wall -Wextra -Werror -I $(MODDIR) -I cli \
+	    $(CLI_SRCS) $(CORE_SRCS) -o $@ -ljansson -lcurl -lm
+
+# ---- tests ---------------------------------------------------------------
+
+$(BUILD)/unit/%: t/unit/%.c t/unit/pv_test.h $(CORE_SRCS) $(HDRS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(UNIT_CFLAGS) -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all $< $(CORE_SRCS) -o $@ -ljansson
+
+unit: check-deps $(UNIT_TESTS)
+	@fail=0; for t in $(UNIT_TESTS); do \
+	    ASAN_OPTIONS=detect_leaks=1 $$t || fail=1; done; \
+	[ $$fail = 0 ] || { echo "unit tests failed"; exit 1; }
+
+prove: module $(if $(CLI_SRCS),cli)
+	$(PROVE) $(PROVE_FLAGS) $(T)
+
+test: unit prove
+
+test-valgrind: module $(if $(CLI_SRCS),cli)
+	TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_VALGRIND_STRICT=1 \
+	    TEST_NGINX_SLEEP=0.1 $(PROVE) $(PROVE_FLAGS) $(T)
+
+# ---- demo, fuzzing -------------------------------------------------------
+
+demo: module $(if $(CLI_SRCS),cli)
+	@bash sandbox/demo.sh
+
+FUZZ_SECONDS ?= 60
+
+fuzz: check-deps
+	@bash fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) t/servroot*

@@ -1,0 +1,258 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * Shared declarations of the nginx glue of ngx_http_phoneval_module.
+ */
+
+
+#ifndef _NGX_HTTP_PHONEVAL_H_INCLUDED_
+#define _NGX_HTTP_PHONEVAL_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "phoneval_core.h"
+
+
+#define NGX_HTTP_PHONEVAL_ANNOTATE   0
+#define NGX_HTTP_PHONEVAL_REJECT     1
+
+#define NGX_HTTP_PHONEVAL_ERR_PASS   0
+#define NGX_HTTP_PHONEVAL_ERR_REJECT 1
+
+/* the largest provider answer kept; Byteplant's are well under 1 KiB */
+#define NGX_HTTP_PHONEVAL_ANSWER_MAX  8192
+
+#define NGX_HTTP_PHONEVAL_MAX_DEPTH   512
+
+#ifndef NGX_HTTP_UNPROCESSABLE_ENTITY
+#define NGX_HTTP_UNPROCESSABLE_ENTITY  422
+#endif
+
+/* bit 0 of a bitmask slot is NGX_CONF_BITMASK_SET, so verdicts start at 1 */
+#define NGX_HTTP_PHONEVAL_VERDICT_BIT(v)  ((ngx_uint_t) 1 << ((v) + 1))
+
+
+/* how a verdict was obtained, for counters, logs and $phoneval_cache */
+typedef enum {
+    NGX_HTTP_PHONEVAL_SRC_NONE = 0,
+    NGX_HTTP_PHONEVAL_SRC_PROVIDER,
+    NGX_HTTP_PHONEVAL_SRC_CACHE,
+    NGX_HTTP_PHONEVAL_SRC_LOCAL,      /* locally INVALID */
+    NGX_HTTP_PHONEVAL_SRC_NO_BUDGET,
+    NGX_HTTP_PHONEVAL_SRC_TIMEOUT,
+    NGX_HTTP_PHONEVAL_SRC_ERROR       /* transport, non-200, bad answer */
+} ngx_http_phoneval_src_e;
+
+
+/* provider call outcomes, for counters */
+typedef enum {
+    NGX_HTTP_PHONEVAL_CALL_OK = 0,        /* a verdict */
+    NGX_HTTP_PHONEVAL_CALL_DELAYED,
+    NGX_HTTP_PHONEVAL_CALL_RATE_LIMITED,
+    NGX_HTTP_PHONEVAL_CALL_KEY_INVALID,
+    NGX_HTTP_PHONEVAL_CALL_BAD_ANSWER,
+    NGX_HTTP_PHONEVAL_CALL_HTTP_ERROR,    /* non-200 */
+    NGX_HTTP_PHONEVAL_CALL_TRANSPORT,     /* no answer: refused, reset */
+    NGX_HTTP_PHONEVAL_CALL_TIMEOUT,       /* cancelled by phoneval_timeout */
+    NGX_HTTP_PHONEVAL_CALL_N
+} ngx_http_phoneval_call_e;
+
+
+/* request outcomes, for counters and $phoneval_status */
+typedef enum {
+    NGX_HTTP_PHONEVAL_REQ_ANNOTATED = 0,
+    NGX_HTTP_PHONEVAL_REQ_UNCHANGED,
+    NGX_HTTP_PHONEVAL_REQ_REJECTED,       /* 422 */
+    NGX_HTTP_PHONEVAL_REQ_UNAVAILABLE,    /* 503 */
+    NGX_HTTP_PHONEVAL_REQ_BAD_REQUEST,    /* 400, 413, 415 */
+    NGX_HTTP_PHONEVAL_REQ_N
+} ngx_http_phoneval_req_e;
+
+
+typedef struct {
+    pv_verdict_e                verdict;
+    time_t                      validated_at;
+    char                        line_type[PV_LINE_TYPE_MAX + 1];
+    char                        country[3];
+    char                        e164[PV_E164_MAX + 1];
+} ngx_http_phoneval_verdict_t;
+
+
+typedef struct ngx_http_phoneval_zone_s  ngx_http_phoneval_zone_t;
+
+
+typedef struct {
+    ngx_str_t                   name;        /* as configured */
+    pv_target_t                 target;
+} ngx_http_phoneval_result_t;
+
+
+typedef struct {
+    ngx_flag_t                  enable;
+    ngx_str_t                   pass;
+    ngx_http_complex_value_t   *api_key;
+    ngx_str_t                   api_key_file;   /* the key read from it */
+    ngx_uint_t                  methods;
+    ngx_str_t                   phone_field;
+    ngx_str_t                   country_field;
+    ngx_str_t                   bulk_field;
+    ngx_str_t                   default_country;
+    ngx_uint_t                  max_phones;
+    ngx_uint_t                  concurrency;
+    ngx_msec_t                  timeout;
+    ngx_uint_t                  check_mode;     /* 0 extensive, 1 express */
+    ngx_str_t                   locale;
+    ngx_uint_t                  action;
+    ngx_uint_t                  reject;         /* bit per pv_verdict_e */
+    ngx_uint_t                  on_error;
+    ngx_uint_t                  output;         /* pv_output_e */
+    ngx_array_t                *results;        /* ngx_http_phoneval_result_t */
+    ngx_flag_t                  normalize;
+    ngx_flag_t                  strip_results;
+    ngx_shm_zone_t             *zone;           /* budget, counters */
+    ngx_flag_t                  cache;          /* cache in that zone */
+    ngx_uint_t                  cache_set;
+    time_t                      cache_valid[PV_VERDICT_N];
+
+    /* derived at merge time */
+    pv_target_t                *targets;
+    ngx_uint_t                  ntargets;
+    pv_doc_conf_t               doc;
+} ngx_http_phoneval_loc_conf_t;
+
+
+typedef struct {
+    ngx_array_t                 zones;          /* ngx_shm_zone_t * */
+} ngx_http_phoneval_main_conf_t;
+
+
+typedef struct ngx_http_phoneval_ctx_s  ngx_http_phoneval_ctx_t;
+
+
+/* one distinct number of a request, and its provider call */
+typedef struct {
+    ngx_http_phoneval_ctx_t    *ctx;
+    ngx_http_request_t         *sr;
+    pv_phone_t                  phone;
+    char                        country[3];
+    u_char                      key[PV_CACHE_KEY_MAX];
+    size_t                      key_len;
+    ngx_uint_t                  hash;
+
+    ngx_uint_t                  state;
+    ngx_msec_t                  started;
+    ngx_http_phoneval_src_e     src;
+    ngx_http_phoneval_verdict_t verdict;
+
+    /* the captured answer */
+    u_char                     *answer;
+    size_t                      answer_len;
+    size_t                      answer_cap;
+    ngx_uint_t                  answer_status;
+    unsigned                    answer_too_big:1;
+    unsigned                    answer_complete:1;
+} ngx_http_phoneval_item_t;
+
+#define NGX_HTTP_PHONEVAL_ITEM_QUEUED     0
+#define NGX_HTTP_PHONEVAL_ITEM_IN_FLIGHT  1
+#define NGX_HTTP_PHONEVAL_ITEM_DONE       2
+
+
+/* one contact of the body and where its verdict comes from */
+typedef struct {
+    pv_contact_t               *contact;
+    ngx_http_phoneval_item_t   *item;       /* NULL: no phone, or local */
+    ngx_http_phoneval_verdict_t local;      /* locally INVALID */
+    pv_result_kind_e            kind;
+    pv_phone_rc_e               phone_rc;
+} ngx_http_phoneval_contact_t;
+
+
+#define NGX_HTTP_PHONEVAL_STATE_READING     0
+#define NGX_HTTP_PHONEVAL_STATE_BODY_READ   1
+#define NGX_HTTP_PHONEVAL_STATE_VALIDATING  2
+#define NGX_HTTP_PHONEVAL_STATE_DONE        3
+
+
+struct ngx_http_phoneval_ctx_s {
+    ngx_http_request_t         *request;
+    ngx_http_phoneval_loc_conf_t  *conf;
+    ngx_uint_t                  state;
+    ngx_int_t                   rc;             /* what the handler returns
+                                                   once done */
+    u_char                     *body;
+    size_t                      body_len;
+    pv_doc_t                    doc;
+
+    ngx_http_phoneval_contact_t  *contacts;
+    ngx_http_phoneval_item_t   *items;
+    ngx_uint_t                  nitems;
+    ngx_uint_t                  next_item;
+    ngx_uint_t                  in_flight;
+    ngx_uint_t                  pending_calls;  /* queued or in flight */
+
+    ngx_str_t                   api_key;
+    ngx_event_t                 timer;
+    ngx_msec_t                  start;
+    ngx_msec_t                  elapsed;
+    time_t                      retry_after;
+
+    /* for variables */
+    ngx_str_t                   status;
+    ngx_uint_t                  phones;
+    ngx_uint_t                  hits;
+    ngx_uint_t                  misses;
+
+    unsigned                    timed_out:1;
+    unsigned                    aborted:1;
+};
+
+
+extern ngx_module_t  ngx_http_phoneval_module;
+
+
+/* ngx_http_phoneval_handler.c */
+ngx_int_t ngx_http_phoneval_handler(ngx_http_request_t *r);
+
+/* ngx_http_phoneval_provider.c */
+ngx_int_t ngx_http_phoneval_call(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, ngx_http_phoneval_item_t *item);
+void ngx_http_phoneval_cancel(ngx_http_phoneval_item_t *item);
+ngx_int_t ngx_http_phoneval_capture_init(ngx_conf_t *cf);
+
+/* ngx_http_phoneval_reply.c */
+ngx_int_t ngx_http_phoneval_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *message, ngx_str_t *details);
+ngx_int_t ngx_http_phoneval_send_rejection(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, ngx_uint_t status);
+
+/* ngx_http_phoneval_zone.c */
+char *ngx_http_phoneval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key,
+    size_t len, ngx_http_phoneval_verdict_t *v);
+void ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key,
+    size_t len, ngx_http_phoneval_verdict_t *v, time_t valid);
+ngx_int_t ngx_http_phoneval_budget_take(ngx_shm_zone_t *zone,
+    time_t *retry_after);
+void ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone,
+    pv_answer_t *a, ngx_log_t *log);
+void ngx_http_phoneval_count_request(ngx_shm_zone_t *zone,
+    ngx_http_phoneval_req_e outcome);
+void ngx_http_phoneval_count_verdict(ngx_shm_zone_t *zone, pv_verdict_e v);
+void ngx_http_phoneval_count_call(ngx_shm_zone_t *zone,
+    ngx_http_phoneval_call_e call, ngx_msec_t latency);
+void ngx_http_phoneval_count_cache(ngx_shm_zone_t *zone, ngx_uint_t hit);
+
+/* ngx_http_phoneval_status.c */
+char *ngx_http_phoneval_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_phoneval_variables.c */
+ngx_int_t ngx_http_phoneval_add_variables(ngx_conf_t *cf);
+
+
+#endif /* _NGX_HTTP_PHONEVAL_H_INCLUDED_ */

@@ -1,0 +1,1050 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * The precontent phase handler: reads the body, finds the phones, gets a
+ * verdict for each (cache, provider subrequests), then annotates the body
+ * or rejects the request.  The handler is re-entered by the phase engine
+ * after every wake-up, so it is a small state machine over its ctx.
+ */
+
+
+#include "ngx_http_phoneval.h"
+
+
+static void ngx_http_phoneval_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_phoneval_is_json(ngx_http_request_t *r);
+static ngx_int_t ngx_http_phoneval_start(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_read_body(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_scan_error(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, pv_doc_rc_e rc, pv_json_error_t *err,
+    long index);
+static ngx_int_t ngx_http_phoneval_collect(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static ngx_http_phoneval_item_t *ngx_http_phoneval_item(
+    ngx_http_phoneval_ctx_t *ctx, ngx_uint_t *table, ngx_uint_t mask,
+    pv_phone_t *phone, const char *country);
+static ngx_int_t ngx_http_phoneval_launch(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_resume(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_finish(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static void ngx_http_phoneval_summarize(ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_annotate(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_replace_body(ngx_http_request_t *r,
+    u_char *data, size_t len);
+static ngx_int_t ngx_http_phoneval_reply(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, ngx_int_t rc);
+static void ngx_http_phoneval_timeout_handler(ngx_event_t *ev);
+static void ngx_http_phoneval_cleanup(void *data);
+static void *ngx_http_phoneval_palloc(void *pool, size_t size);
+
+
+ngx_int_t
+ngx_http_phoneval_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_cleanup_t            *hcln;
+    ngx_http_phoneval_ctx_t       *ctx;
+    ngx_http_phoneval_loc_conf_t  *plcf;
+
+    /* our own provider subrequests would otherwise validate themselves */
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_phoneval_module);
+
+    if (!plcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_phoneval_module);
+
+    if (ctx) {
+        switch (ctx->state) {
+
+        case NGX_HTTP_PHONEVAL_STATE_READING:
+            return NGX_DONE;
+
+        case NGX_HTTP_PHONEVAL_STATE_BODY_READ:
+            return ngx_http_phoneval_reply(r, ctx,
+                                           ngx_http_phoneval_start(r, ctx));
+
+        case NGX_HTTP_PHONEVAL_STATE_VALIDATING:
+            return ngx_http_phoneval_reply(r, ctx,
+                                           ngx_http_phoneval_resume(r, ctx));
+
+        default: /* NGX_HTTP_PHONEVAL_STATE_DONE */
+            return ctx->rc;
+        }
+    }
+
+    if (!(r->method & plcf->methods & ~NGX_CONF_BITMASK_SET)) {
+        return NGX_DECLINED;
+    }
+
+    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_phoneval_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+    ctx->conf = plcf;
+    ctx->rc = NGX_DECLINED;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_phoneval_module);
+
+    if (ngx_http_phoneval_is_json(r) != NGX_OK) {
+        ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+        ngx_str_set(&ctx->status, "SKIPPED");
+        ngx_http_phoneval_count_request(plcf->zone,
+                                        NGX_HTTP_PHONEVAL_REQ_BAD_REQUEST);
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_phoneval_reply(r, ctx,
+                   ngx_http_phoneval_send_error(r,
+                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, NULL));
+    }
+
+    /* the timer must never outlive the request, however it ends */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_phoneval_cleanup;
+    cln->data = ctx;
+
+    hcln = ngx_http_cleanup_add(r, 0);
+    if (hcln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    hcln->handler = ngx_http_phoneval_cleanup;
+    hcln->data = ctx;
+
+    ctx->state = NGX_HTTP_PHONEVAL_STATE_READING;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_phoneval_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        /* nginx has already released the reference it took */
+        ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+        ngx_str_set(&ctx->status, "SKIPPED");
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_phoneval_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_phoneval_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_phoneval_module);
+
+    ctx->state = NGX_HTTP_PHONEVAL_STATE_BODY_READ;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+/* application/json or application/...+json, parameters allowed */
+
+static ngx_int_t
+ngx_http_phoneval_is_json(ngx_http_request_t *r)
+{
+    u_char  *p, *last, *slash, *plus;
+
+    if (r->headers_in.content_type == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p = r->headers_in.content_type->value.data;
+    last = p + r->headers_in.content_type->value.len;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    slash = NULL;
+    plus = NULL;
+
+    for (last = p; last < r->headers_in.content_type->value.data
+                          + r->headers_in.content_type->value.len; last++)
+    {
+        if (*last == ';' || *last == ' ' || *last == '\t') {
+            break;
+        }
+
+        if (*last == '/' && slash == NULL) {
+            slash = last;
+
+        } else if (*last == '+') {
+            plus = last;
+        }
+    }
+
+    if (slash == NULL
+        || slash - p != 11
+        || ngx_strncasecmp(p, (u_char *) "application", 11) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p = (plus && plus > slash) ? plus + 1 : slash + 1;
+
+    if (last - p == 4 && ngx_strncasecmp(p, (u_char *) "json", 4) == 0) {
+        if (plus == NULL || plus - slash > 1) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_phoneval_start(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
+{
+    long                           bad_index;
+    ngx_int_t                      rc;
+    pv_pool_t                      pool;
+    pv_doc_rc_e                    drc;
+    pv_json_error_t                err;
+    ngx_http_phoneval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+    ctx->start = ngx_current_msec;
+    ngx_str_set(&ctx->status, "SKIPPED");
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_phoneval_read_body(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ctx->body_len == 0) {
+        ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+        return NGX_DECLINED;
+    }
+
+    pool.alloc = ngx_http_phoneval_palloc;
+    pool.data = r->pool;
+
+    bad_index = -1;
+
+    drc = pv_doc_scan(ctx->body, ctx->body_len, &plcf->doc, &pool, &ctx->doc,
+                      &err, &bad_index);
+
+    if (drc != PV_DOC_OK) {
+        return ngx_http_phoneval_scan_error(r, ctx, drc, &err, bad_index);
+    }
+
+    rc = ngx_http_phoneval_collect(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ctx->pending_calls == 0) {
+        return ngx_http_phoneval_finish(r, ctx);
+    }
+
+    if (plcf->api_key) {
+        if (ngx_http_complex_value(r, plcf->api_key, &ctx->api_key)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else {
+        ctx->api_key = plcf->api_key_file;
+    }
+
+    ctx->timer.handler = ngx_http_phoneval_timeout_handler;
+    ctx->timer.data = r;
+    ctx->timer.log = r->connection->log;
+
+    ngx_add_timer(&ctx->timer, plcf->timeout);
+
+    ctx->state = NGX_HTTP_PHONEVAL_STATE_VALIDATING;
+
+    return ngx_http_phoneval_resume(r, ctx);
+}
+
+
+/* makes the body one contiguous text, without a copy when it already is */
+
+static ngx_int_t
+ngx_http_phoneval_read_body(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx)
+{
+    u_char       *p;
+    size_t        len, size;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    cl = r->request_body->bufs;
+
+    if (cl->next == NULL && ngx_buf_in_memory(cl->buf)) {
+        ctx->body = cl->buf->pos;
+        ctx->body_len = cl->buf->last - cl->buf->pos;
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+        len += ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos)
+                                    : (size_t) (b->file_last - b->file_pos);
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->body = p;
+    ctx->body_len = len;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        if (!b->in_file) {
+            continue;
+        }
+
+        size = (size_t) (b->file_last - b->file_pos);
+
+        n = ngx_read_file(b->file, p, size, b->file_pos);
+
+        if (n == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if ((size_t) n != size) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "phoneval: read only %z of %uz bytes of the "
+                          "body from \"%V\"", n, size, &b->file->name);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p += n;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_phoneval_scan_error(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, pv_doc_rc_e rc, pv_json_error_t *err,
+    long index)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_str_t   msg;
+
+    ngx_str_set(&ctx->status, "ERROR");
+    ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+
+    ngx_http_phoneval_count_request(ctx->conf->zone,
+                                    NGX_HTTP_PHONEVAL_REQ_BAD_REQUEST);
+
+    if (rc == PV_DOC_ENOMEM) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = 256 + ctx->conf->phone_field.len + ctx->conf->bulk_field.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    msg.data = p;
+
+    switch (rc) {
+
+    case PV_DOC_EJSON:
+        p = ngx_slprintf(p, msg.data + len,
+                         "invalid JSON at line %uz, column %uz: %s",
+                         err->line, err->column, err->message);
+        break;
+
+    case PV_DOC_EROOT:
+        p = ngx_slprintf(p, msg.data + len,
+                         "the body must be a contact object, an object "
+                         "whose \"%V\" member is an array of contact "
+                         "objects, or an array of contact objects",
+                         &ctx->conf->bulk_field);
+        break;
+
+    default: /* PV_DOC_EPHONE_TYPE */
+        if (index >= 0) {
+            p = ngx_slprintf(p, msg.data + len,
+                             "contact %l: \"%V\" must be a string, a number "
+                             "or null", index, &ctx->conf->phone_field);
+        } else {
+            p = ngx_slprintf(p, msg.data + len,
+                             "\"%V\" must be a string, a number or null",
+                             &ctx->conf->phone_field);
+        }
+        break;
+    }
+
+    msg.len = p - msg.data;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "phoneval: rejected body: %V", &msg);
+
+    return ngx_http_phoneval_send_error(r, NGX_HTTP_BAD_REQUEST, &msg, NULL);
+}
+
+
+/*
+ * Normalizes every phone, gives each distinct number one item, and takes
+ * what the cache already knows.
+ */
+
+static ngx_int_t
+ngx_http_phoneval_collect(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx)
+{
+    u_char                         *p;
+    size_t                          len;
+    ngx_str_t                       msg;
+    pv_phone_t                      phone;
+    ngx_uint_t                      i, n, phones, size, *table;
+    const char                     *country;
+    pv_contact_t                   *c;
+    ngx_http_phoneval_item_t       *item;
+    ngx_http_phoneval_contact_t    *pc;
+    ngx_http_phoneval_loc_conf_t   *plcf;
+
+    plcf = ctx->conf;
+    n = ctx->doc.ncontacts;
+
+    phones = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ctx->doc.contacts[i].phone_state == PV_PHONE_TEXT) {
+            phones++;
+        }
+    }
+
+    ctx->phones = phones;
+
+    if (phones > plcf->max_phones) {
+        ngx_str_set(&ctx->status, "ERROR");
+        ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+
+        ngx_http_phoneval_count_request(plcf->zone,
+                                        NGX_HTTP_PHONEVAL_REQ_BAD_REQUEST);
+
+        len = 128;
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        msg.data = p;
+        msg.len = ngx_slprintf(p, p + len, "too many phones: %ui, at most "
+                               "%ui per request", phones, plcf->max_phones)
+                  - p;
+
+        return ngx_http_phoneval_send_error(r,
+                                            NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                            &msg, NULL);
+    }
+
+    ctx->contacts = ngx_pcalloc(r->pool,
+                                n * sizeof(ngx_http_phoneval_contact_t) + 1);
+    ctx->items = ngx_pcalloc(r->pool,
+                             phones * sizeof(ngx_http_phoneval_item_t) + 1);
+    if (ctx->contacts == NULL || ctx->items == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* an open-addressing table of item indexes, at most half full */
+
+    for (size = 2; size < phones * 2; size <<= 1) { /* void */ }
+
+    table = ngx_pcalloc(r->pool, size * sizeof(ngx_uint_t));
+    if (table == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = &ctx->doc.contacts[i];
+        pc = &ctx->contacts[i];
+        pc->contact = c;
+
+        switch (c->phone_state) {
+
+        case PV_PHONE_ABSENT:
+            pc->kind = PV_RESULT_NONE;
+            continue;
+
+        case PV_PHONE_NULL:
+            pc->kind = PV_RESULT_CLEAR;
+            continue;
+
+        default:
+            pc->kind = PV_RESULT_VERDICT;
+            break;
+        }
+
+        pc->phone_rc = pv_phone_normalize(c->phone_text, c->phone_len,
+                                          &phone);
+
+        if (pc->phone_rc != PV_PHONE_OK) {
+            /* text that can never be a phone costs no provider call */
+            pc->local.verdict = PV_INVALID;
+            pc->local.validated_at = ngx_time();
+            continue;
+        }
+
+        if (phone.plus) {
+            country = "";
+
+        } else if (c->country[0]) {
+            country = c->country;
+
+        } else {
+            country = (char *) plcf->default_country.data;
+        }
+
+        item = ngx_http_phoneval_item(ctx, table, size - 1, &phone, country);
+        pc->item = item;
+
+        if (item->state != NGX_HTTP_PHONEVAL_ITEM_QUEUED
+            || item->src != NGX_HTTP_PHONEVAL_SRC_NONE)
+        {
+            continue;
+        }
+
+        if (plcf->cache
+            && ngx_http_phoneval_cache_get(plcf->zone, item->key,
+                                           item->key_len, &item->verdict)
+               == NGX_OK)
+        {
+            item->src = NGX_HTTP_PHONEVAL_SRC_CACHE;
+            item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
+            ctx->hits++;
+            ngx_http_phoneval_count_cache(plcf->zone, 1);
+            continue;
+        }
+
+        if (plcf->cache) {
+            ngx_http_phoneval_count_cache(plcf->zone, 0);
+        }
+
+        ctx->misses++;
+        ctx->pending_calls++;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_http_phoneval_item_t *
+ngx_http_phoneval_item(ngx_http_phoneval_ctx_t *ctx, ngx_uint_t *table,
+    ngx_uint_t mask, pv_phone_t *phone, const char *country)
+{
+    size_t                     len;
+    u_char                     key[PV_CACHE_KEY_MAX];
+    ngx_uint_t                 hash, slot;
+    ngx_http_phoneval_item_t  *item;
+
+    len = pv_cache_key(phone, country, ctx->conf->check_mode == 1, key);
+    hash = ngx_hash_key(key, len);
+
+    for (slot = hash & mask; table[slot]; slot = (slot + 1) & mask) {
+        item = &ctx->items[table[slot] - 1];
+
+        if (item->hash == hash && item->key_len == len
+            && ngx_memcmp(item->key, key, len) == 0)
+        {
+            return item;
+        }
+    }
+
+    item = &ctx->items[ctx->nitems++];
+    table[slot] = ctx->nitems;
+
+    item->ctx = ctx;
+    item->phone = *phone;
+    ngx_cpystrn((u_char *) item->country, (u_char *) country, 3);
+    ngx_memcpy(item->key, key, len);
+    item->key_len = len;
+    item->hash = hash;
+    item->state = NGX_HTTP_PHONEVAL_ITEM_QUEUED;
+
+    return item;
+}
+
+
+/* starts provider calls while there is room under phoneval_concurrency */
+
+static ngx_int_t
+ngx_http_phoneval_launch(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
+{
+    time_t                         retry_after;
+    ngx_http_phoneval_item_t      *item;
+    ngx_http_phoneval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+
+    while (ctx->in_flight < plcf->concurrency
+           && ctx->next_item < ctx->nitems)
+    {
+        item = &ctx->items[ctx->next_item++];
+
+        if (item->state != NGX_HTTP_PHONEVAL_ITEM_QUEUED) {
+            continue;
+        }
+
+        if (ngx_http_phoneval_budget_take(plcf->zone, &retry_after)
+            != NGX_OK)
+        {
+            /* no budget left: PENDING without a call */
+            item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
+            item->src = NGX_HTTP_PHONEVAL_SRC_NO_BUDGET;
+            ctx->pending_calls--;
+
+            if (retry_after > ctx->retry_after) {
+                ctx->retry_after = retry_after;
+            }
+
+            continue;
+        }
+
+        if (ngx_http_phoneval_call(r, ctx, item) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ctx->in_flight++;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_phoneval_resume(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
+{
+    if (ctx->pending_calls && !ctx->timed_out) {
+
+        if (ngx_http_phoneval_launch(r, ctx) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ctx->pending_calls) {
+            return NGX_AGAIN;
+        }
+    }
+
+    return ngx_http_phoneval_finish(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_phoneval_finish(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
+{
+    ngx_uint_t                     i, rejected, pending;
+    pv_verdict_e                   v;
+    ngx_http_phoneval_contact_t   *pc;
+    ngx_http_phoneval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+    ctx->elapsed = ngx_current_msec - ctx->start;
+
+    rejected = 0;
+    pending = 0;
+
+    for (i = 0; i < ctx->doc.ncontacts; i++) {
+        pc = &ctx->contacts[i];
+
+        if (pc->kind != PV_RESULT_VERDICT) {
+            continue;
+        }
+
+        v = pc->item ? pc->item->verdict.verdict : pc->local.verdict;
+
+        ngx_http_phoneval_count_verdict(plcf->zone, v);
+
+        if (v == PV_PENDING) {
+            pending++;
+
+        } else if (plcf->reject & NGX_HTTP_PHONEVAL_VERDICT_BIT(v)) {
+            rejected++;
+        }
+    }
+
+    ngx_http_phoneval_summarize(ctx);
+
+    if (rejected && plcf->action == NGX_HTTP_PHONEVAL_REJECT) {
+        ngx_http_phoneval_count_request(plcf->zone,
+                                        NGX_HTTP_PHONEVAL_REQ_REJECTED);
+        return ngx_http_phoneval_send_rejection(r, ctx,
+                                                NGX_HTTP_UNPROCESSABLE_ENTITY);
+    }
+
+    if (pending && plcf->on_error == NGX_HTTP_PHONEVAL_ERR_REJECT) {
+        ngx_http_phoneval_count_request(plcf->zone,
+                                        NGX_HTTP_PHONEVAL_REQ_UNAVAILABLE);
+        return ngx_http_phoneval_send_rejection(r, ctx,
+                                                NGX_HTTP_SERVICE_UNAVAILABLE);
+    }
+
+    return ngx_http_phoneval_annotate(r, ctx);
+}
+
+
+/* $phoneval_status: the one verdict, MIXED, SKIPPED or ERROR */
+
+static void
+ngx_http_phoneval_summarize(ngx_http_phoneval_ctx_t *ctx)
+{
+    ngx_int_t                     first;
+    ngx_uint_t                    i;
+    pv_verdict_e                  v;
+    const char                   *name;
+    ngx_http_phoneval_contact_t  *pc;
+
+    first = -1;
+
+    for (i = 0; i < ctx->doc.ncontacts; i++) {
+        pc = &ctx->contacts[i];
+
+        if (pc->kind != PV_RESULT_VERDICT) {
+            continue;
+        }
+
+        v = pc->item ? pc->item->verdict.verdict : pc->local.verdict;
+
+        if (first == -1) {
+            first = v;
+
+        } else if (first != (ngx_int_t) v) {
+            ngx_str_set(&ctx->status, "MIXED");
+            return;
+        }
+    }
+
+    if (first == -1) {
+        ngx_str_set(&ctx->status, "SKIPPED");
+        return;
+    }
+
+    name = pv_verdict_name((pv_verdict_e) first);
+    ctx->status.data = (u_char *) name;
+    ctx->status.len = ngx_strlen(name);
+}
+
+
+static ngx_int_t
+ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
+{
+    u_char                        *out, *last;
+    size_t                         nedits, cap, size;
+    ngx_int_t                      rc;
+    pv_pool_t                      pool;
+    ngx_uint_t                     i;
+    pv_edit_t                     *edits;
+    pv_result_t                    res;
+    pv_annotate_conf_t             acf;
+    ngx_http_phoneval_verdict_t   *v;
+    ngx_http_phoneval_contact_t   *pc;
+    ngx_http_phoneval_loc_conf_t  *plcf;
+
+    plcf = ctx->conf;
+
+    pool.alloc = ngx_http_phoneval_palloc;
+    pool.data = r->pool;
+
+    acf.output = (pv_output_e) plcf->output;
+    acf.targets = plcf->targets;
+    acf.ntargets = plcf->ntargets;
+    acf.normalize = plcf->normalize;
+    acf.strip = plcf->strip_results;
+
+    edits = NULL;
+    nedits = 0;
+    cap = 0;
+
+    for (i = 0; i < ctx->doc.ncontacts; i++) {
+        pc = &ctx->contacts[i];
+
+        ngx_memzero(&res, sizeof(pv_result_t));
+        res.kind = pc->kind;
+        res.line_type = "";
+        res.e164 = "";
+        res.country = "";
+
+        if (pc->kind == PV_RESULT_VERDICT) {
+            v = pc->item ? &pc->item->verdict : &pc->local;
+
+            res.verdict = v->verdict;
+            res.validated_at = v->verdict == PV_PENDING ? 0
+                                                        : v->validated_at;
+            res.line_type = v->line_type;
+            res.e164 = v->e164;
+            res.country = v->country;
+        }
+
+        rc = pv_annotate_contact(ctx->body, ctx->body_len, pc->contact, &acf,
+                                 &res, &pool, &edits, &nedits, &cap);
+
+        if (rc == PV_ANNOTATE_ECUSTOMFIELDS) {
+            ngx_str_t  msg = ngx_string("\"customFields\" must be an array");
+
+            ngx_str_set(&ctx->status, "ERROR");
+            ngx_http_phoneval_count_request(plcf->zone,
+                                          NGX_HTTP_PHONEVAL_REQ_BAD_REQUEST);
+            return ngx_http_phoneval_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                                &msg, NULL);
+        }
+
+        if (rc != 0) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (nedits == 0) {
+        /* a body the module does not change is forwarded as received */
+        ngx_http_phoneval_count_request(plcf->zone,
+                                        NGX_HTTP_PHONEVAL_REQ_UNCHANGED);
+        return NGX_DECLINED;
+    }
+
+    pv_edits_sort(edits, nedits);
+
+    size = pv_splice_size(ctx->body_len, edits, nedits);
+
+    if (size == (size_t) -1) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "phoneval: overlapping body edits");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    out = ngx_pnalloc(r->pool, size ? size : 1);
+    if (out == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    last = pv_splice(out, ctx->body, ctx->body_len, edits, nedits);
+
+    if ((size_t) (last - out) != size) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "phoneval: spliced %uz bytes, expected %uz",
+                      (size_t) (last - out), size);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_phoneval_replace_body(r, out, size) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_phoneval_count_request(plcf->zone,
+                                    NGX_HTTP_PHONEVAL_REQ_ANNOTATED);
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * One memory buffer with start == pos, so a proxy_next_upstream retry
+ * resends it whole; the proxy derives Content-Length from content_length_n.
+ */
+
+static ngx_int_t
+ngx_http_phoneval_replace_body(ngx_http_request_t *r, u_char *data,
+    size_t len)
+{
+    u_char                    *p;
+    ngx_buf_t                 *b;
+    ngx_chain_t               *cl;
+    ngx_http_request_body_t   *rb;
+
+    rb = r->request_body;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->temporary = 1;
+    b->start = data;
+    b->pos = data;
+    b->last = data + len;
+    b->end = data + len;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    if (rb->temp_file && rb->temp_file->file.fd != NGX_INVALID_FILE) {
+        ngx_pool_run_cleanup_file(r->pool, rb->temp_file->file.fd);
+        rb->temp_file->file.fd = NGX_INVALID_FILE;
+        rb->temp_file = NULL;
+    }
+
+    rb->bufs = cl;
+    rb->buf = b;
+
+    r->headers_in.content_length_n = len;
+
+    if (r->headers_in.content_length) {
+        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_in.content_length->value.data = p;
+        r->headers_in.content_length->value.len =
+                                   ngx_sprintf(p, "%uz", len) - p;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The steps above return NGX_DECLINED (forward the request), NGX_AGAIN
+ * (waiting for the provider), NGX_DONE (a response of ours was sent and
+ * finalized) or an error code for nginx to finalize.
+ */
+
+static ngx_int_t
+ngx_http_phoneval_reply(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
+    ngx_int_t rc)
+{
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    ctx->rc = (rc == NGX_DECLINED) ? NGX_DECLINED : NGX_DONE;
+
+    return rc;
+}
+
+
+static void
+ngx_http_phoneval_timeout_handler(ngx_event_t *ev)
+{
+    ngx_uint_t                 i;
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_http_phoneval_ctx_t   *ctx;
+    ngx_http_phoneval_item_t  *item;
+
+    r = ev->data;
+    c = r->connection;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_phoneval_module);
+
+    if (ctx == NULL || ctx->state != NGX_HTTP_PHONEVAL_STATE_VALIDATING) {
+        return;
+    }
+
+    ctx->timed_out = 1;
+
+    ngx_log_error(NGX_LOG_WARN, c->log, 0,
+                  "phoneval: validation timed out after %M ms with %ui of "
+                  "%ui provider calls unanswered", ctx->conf->timeout,
+                  ctx->pending_calls, ctx->misses);
+
+    for (i = 0; i < ctx->nitems; i++) {
+        item = &ctx->items[i];
+
+        if (item->state == NGX_HTTP_PHONEVAL_ITEM_DONE) {
+            continue;
+        }
+
+        if (item->state == NGX_HTTP_PHONEVAL_ITEM_IN_FLIGHT) {
+            ngx_http_phoneval_cancel(item);
+            ctx->in_flight--;
+        }
+
+        item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
+        item->src = NGX_HTTP_PHONEVAL_SRC_TIMEOUT;
+        item->verdict.verdict = PV_PENDING;
+        ctx->pending_calls--;
+    }
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->write_event_handler(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_phoneval_cleanup(void *data)
+{
+    ngx_http_phoneval_ctx_t  *ctx = data;
+
+    ctx->aborted = 1;
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+}
+
+
+static void *
+ngx_http_phoneval_palloc(void *pool, size_t size)
+{
+    return ngx_palloc(pool, size);
+}

@@ -1,0 +1,773 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * The shared zone: a verdict cache (rbtree + LRU queue, modelled on
+ * limit_req), the provider budget shared by all workers, and counters.
+ * Nothing in the zone points outside it: old and new workers share it
+ * across a reload.
+ */
+
+
+#include "ngx_http_phoneval_zone.h"
+
+
+static ngx_int_t ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_phoneval_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_phoneval_node_t *ngx_http_phoneval_lookup(
+    ngx_http_phoneval_zctx_t *zctx, u_char *key, size_t len,
+    uint32_t hash);
+static void ngx_http_phoneval_expire(ngx_http_phoneval_zctx_t *zctx,
+    ngx_uint_t force);
+static char *ngx_http_phoneval_parse_rate(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_phoneval_zctx_t *zctx);
+
+
+/* line types are stored as an index: one byte instead of a string */
+static const char  *ngx_http_phoneval_line_types[] = {
+    "", "MOBILE", "FIXED_LINE", "VOIP", "TOLL_FREE", "PREMIUM_RATE",
+    "SHARED_COST", "PERSONAL_NUMBER", "PAGER", "UAN", "VOICEMAIL",
+    "FIXED_LINE_OR_MOBILE", NULL
+};
+
+
+const ngx_msec_t  ngx_http_phoneval_latency_buckets[] = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+};
+
+
+char *
+ngx_http_phoneval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    u_char                         *p;
+    ssize_t                         size;
+    ngx_str_t                      *value, name, s;
+    ngx_uint_t                      i;
+    ngx_shm_zone_t                 *shm_zone, **pz;
+    ngx_http_phoneval_zctx_t       *zctx;
+    ngx_http_phoneval_main_conf_t  *pmcf;
+
+    value = cf->args->elts;
+
+    zctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_phoneval_zctx_t));
+    if (zctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    size = 0;
+    name.len = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+
+            name.data = value[i].data + 5;
+
+            p = (u_char *) ngx_strchr(name.data, ':');
+
+            if (p == NULL) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone size \"%V\": expected "
+                                   "zone=NAME:SIZE", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            name.len = p - name.data;
+
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone size \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            if (size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "zone \"%V\" is too small: at least "
+                                   "%uzk", &value[i],
+                                   8 * ngx_pagesize / 1024);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            if (ngx_http_phoneval_parse_rate(cf, &value[i], zctx)
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"zone\" parameter",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size,
+                                     &ngx_http_phoneval_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate zone \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    zctx->name = name;
+    shm_zone->init = ngx_http_phoneval_init_zone;
+    shm_zone->data = zctx;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_phoneval_module);
+
+    pz = ngx_array_push(&pmcf->zones);
+    if (pz == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *pz = shm_zone;
+
+    return NGX_CONF_OK;
+}
+
+
+/* rate=N r/PERIOD: "100r/300s", "100r/5m", "10r/s", "600r/m" */
+
+static char *
+ngx_http_phoneval_parse_rate(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_phoneval_zctx_t *zctx)
+{
+    u_char     *p, *last;
+    time_t      period;
+    ngx_int_t   n;
+    ngx_str_t   s;
+
+    p = value->data + 5;
+    last = value->data + value->len;
+
+    s.data = p;
+
+    while (p < last && *p >= '0' && *p <= '9') {
+        p++;
+    }
+
+    s.len = p - s.data;
+
+    if (s.len == 0 || last - p < 3 || p[0] != 'r' || p[1] != '/') {
+        goto invalid;
+    }
+
+    n = ngx_atoi(s.data, s.len);
+    if (n <= 0) {
+        goto invalid;
+    }
+
+    s.data = p + 2;
+    s.len = last - s.data;
+
+    if (s.len == 1 && s.data[0] == 's') {
+        period = 1;
+
+    } else if (s.len == 1 && s.data[0] == 'm') {
+        period = 60;
+
+    } else if (s.len == 1 && s.data[0] == 'h') {
+        period = 3600;
+
+    } else {
+        period = ngx_parse_time(&s, 1);
+        if (period == (time_t) NGX_ERROR || period <= 0) {
+            goto invalid;
+        }
+    }
+
+    zctx->rate = n;
+    zctx->period = period;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid rate \"%V\": expected rate=N r/PERIOD "
+                       "such as rate=100r/300s", value);
+    return NGX_CONF_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_phoneval_zctx_t  *ozctx = data;
+
+    size_t                     len;
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    zctx = shm_zone->data;
+
+    if (ozctx) {
+        /* a reload with the same name and size keeps verdicts and counts */
+        zctx->sh = ozctx->sh;
+        zctx->shpool = ozctx->shpool;
+        return NGX_OK;
+    }
+
+    zctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        zctx->sh = zctx->shpool->data;
+        return NGX_OK;
+    }
+
+    zctx->sh = ngx_slab_calloc(zctx->shpool,
+                               sizeof(ngx_http_phoneval_shctx_t));
+    if (zctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    zctx->shpool->data = zctx->sh;
+
+    ngx_rbtree_init(&zctx->sh->rbtree, &zctx->sh->sentinel,
+                    ngx_http_phoneval_rbtree_insert_value);
+
+    ngx_queue_init(&zctx->sh->queue);
+
+    len = sizeof(" in phoneval zone \"\"") + shm_zone->shm.name.len;
+
+    zctx->shpool->log_ctx = ngx_slab_alloc(zctx->shpool, len);
+    if (zctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(zctx->shpool->log_ctx, " in phoneval zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone evicts; it is not worth a crit line */
+    zctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_phoneval_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t         **p;
+    ngx_http_phoneval_node_t   *pn, *pnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            pn = (ngx_http_phoneval_node_t *) &node->color;
+            pnt = (ngx_http_phoneval_node_t *) &temp->color;
+
+            p = (ngx_memn2cmp(pn->data, pnt->data, pn->key_len,
+                              pnt->key_len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_http_phoneval_node_t *
+ngx_http_phoneval_lookup(ngx_http_phoneval_zctx_t *zctx, u_char *key,
+    size_t len, uint32_t hash)
+{
+    ngx_int_t                  rc;
+    ngx_rbtree_node_t         *node, *sentinel;
+    ngx_http_phoneval_node_t  *pn;
+
+    node = zctx->sh->rbtree.root;
+    sentinel = zctx->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        pn = (ngx_http_phoneval_node_t *) &node->color;
+
+        rc = ngx_memn2cmp(key, pn->data, len, (size_t) pn->key_len);
+
+        if (rc == 0) {
+            return pn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
+    ngx_http_phoneval_verdict_t *v)
+{
+    uint32_t                   hash;
+    ngx_uint_t                 lt;
+    ngx_http_phoneval_node_t  *pn;
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone == NULL) {
+        return NGX_DECLINED;
+    }
+
+    zctx = zone->data;
+    hash = ngx_crc32_short(key, len);
+
+    ngx_shmtx_lock(&zctx->shpool->mutex);
+
+    pn = ngx_http_phoneval_lookup(zctx, key, len, hash);
+
+    if (pn == NULL || (time_t) pn->expires <= ngx_time()) {
+        ngx_shmtx_unlock(&zctx->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    /* most recently used first: eviction takes from the tail */
+    ngx_queue_remove(&pn->queue);
+    ngx_queue_insert_head(&zctx->sh->queue, &pn->queue);
+
+    v->verdict = (pv_verdict_e) pn->verdict;
+    v->validated_at = (time_t) pn->validated_at;
+
+    lt = pn->line_type;
+    if (lt >= sizeof(ngx_http_phoneval_line_types) / sizeof(char *) - 1) {
+        lt = 0;
+    }
+
+    ngx_cpystrn((u_char *) v->line_type,
+                (u_char *) ngx_http_phoneval_line_types[lt],
+                sizeof(v->line_type));
+
+    v->country[0] = pn->country[0];
+    v->country[1] = pn->country[1];
+    v->country[2] = '\0';
+
+    if (pn->e164_len) {
+        v->e164[0] = '+';
+        ngx_memcpy(v->e164 + 1, pn->data + pn->key_len, pn->e164_len);
+        v->e164[pn->e164_len + 1] = '\0';
+
+    } else {
+        v->e164[0] = '\0';
+    }
+
+    ngx_shmtx_unlock(&zctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
+    ngx_http_phoneval_verdict_t *v, time_t valid)
+{
+    size_t                     size, e164_len;
+    uint32_t                   hash;
+    ngx_uint_t                 lt;
+    ngx_rbtree_node_t         *node;
+    ngx_http_phoneval_node_t  *pn;
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone == NULL || v->verdict == PV_PENDING || valid <= 0
+        || len > 255)
+    {
+        return;
+    }
+
+    zctx = zone->data;
+    hash = ngx_crc32_short(key, len);
+
+    e164_len = v->e164[0] == '+' ? ngx_strlen(v->e164) - 1 : 0;
+
+    for (lt = 0; ngx_http_phoneval_line_types[lt]; lt++) {
+        if (ngx_strcmp(ngx_http_phoneval_line_types[lt], v->line_type) == 0)
+        {
+            break;
+        }
+    }
+
+    if (ngx_http_phoneval_line_types[lt] == NULL) {
+        lt = 0;
+    }
+
+    size = offsetof(ngx_rbtree_node_t, color)
+           + offsetof(ngx_http_phoneval_node_t, data)
+           + len + e164_len;
+
+    ngx_shmtx_lock(&zctx->shpool->mutex);
+
+    pn = ngx_http_phoneval_lookup(zctx, key, len, hash);
+
+    if (pn) {
+        /* another worker answered the same number meanwhile */
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) pn - offsetof(ngx_rbtree_node_t, color));
+        ngx_queue_remove(&pn->queue);
+        ngx_rbtree_delete(&zctx->sh->rbtree, node);
+        ngx_slab_free_locked(zctx->shpool, node);
+        zctx->sh->entries--;
+    }
+
+    ngx_http_phoneval_expire(zctx, 0);
+
+    node = ngx_slab_alloc_locked(zctx->shpool, size);
+
+    while (node == NULL) {
+
+        if (ngx_queue_empty(&zctx->sh->queue)) {
+            ngx_shmtx_unlock(&zctx->shpool->mutex);
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "phoneval: zone \"%V\" cannot hold a verdict",
+                          &zctx->name);
+            return;
+        }
+
+        /* a full zone evicts the least recently used verdicts */
+        ngx_http_phoneval_expire(zctx, 1);
+
+        node = ngx_slab_alloc_locked(zctx->shpool, size);
+    }
+
+    node->key = hash;
+
+    pn = (ngx_http_phoneval_node_t *) &node->color;
+
+    pn->verdict = (u_char) v->verdict;
+    pn->line_type = (u_char) lt;
+    pn->key_len = (u_char) len;
+    pn->e164_len = (u_char) e164_len;
+    pn->country[0] = v->country[0];
+    pn->country[1] = v->country[0] ? v->country[1] : '\0';
+    pn->validated_at = (uint32_t) v->validated_at;
+    pn->expires = (uint32_t) (ngx_time() + valid);
+
+    ngx_memcpy(pn->data, key, len);
+    ngx_memcpy(pn->data + len, v->e164 + 1, e164_len);
+
+    ngx_rbtree_insert(&zctx->sh->rbtree, node);
+    ngx_queue_insert_head(&zctx->sh->queue, &pn->queue);
+    zctx->sh->entries++;
+
+    ngx_shmtx_unlock(&zctx->shpool->mutex);
+}
+
+
+/*
+ * Drops up to two expired verdicts from the LRU tail, or with force the
+ * tail one whatever its age (counted as an eviction).  Called locked.
+ */
+
+static void
+ngx_http_phoneval_expire(ngx_http_phoneval_zctx_t *zctx, ngx_uint_t force)
+{
+    time_t                     now;
+    ngx_uint_t                 n;
+    ngx_queue_t               *q;
+    ngx_rbtree_node_t         *node;
+    ngx_http_phoneval_node_t  *pn;
+
+    now = ngx_time();
+
+    for (n = 0; n < 2; n++) {
+
+        if (ngx_queue_empty(&zctx->sh->queue)) {
+            return;
+        }
+
+        q = ngx_queue_last(&zctx->sh->queue);
+        pn = ngx_queue_data(q, ngx_http_phoneval_node_t, queue);
+
+        if (!force && (time_t) pn->expires > now) {
+            return;
+        }
+
+        if (force && (time_t) pn->expires > now) {
+            ngx_atomic_fetch_add(&zctx->sh->evictions, 1);
+        }
+
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) pn - offsetof(ngx_rbtree_node_t, color));
+
+        ngx_queue_remove(q);
+        ngx_rbtree_delete(&zctx->sh->rbtree, node);
+        ngx_slab_free_locked(zctx->shpool, node);
+        zctx->sh->entries--;
+
+        if (force) {
+            return;
+        }
+    }
+}
+
+
+/*
+ * The provider budget: at most rate calls per period across all workers,
+ * tightened by what the provider itself reports, and stopped entirely
+ * while the provider said to stop.
+ */
+
+ngx_int_t
+ngx_http_phoneval_budget_take(ngx_shm_zone_t *zone, time_t *retry_after)
+{
+    time_t                      now;
+    ngx_http_phoneval_zctx_t   *zctx;
+    ngx_http_phoneval_shctx_t  *sh;
+
+    *retry_after = 0;
+
+    if (zone == NULL) {
+        return NGX_OK;
+    }
+
+    zctx = zone->data;
+    sh = zctx->sh;
+    now = ngx_time();
+
+    ngx_shmtx_lock(&zctx->shpool->mutex);
+
+    if (now < sh->blocked_until) {
+        *retry_after = sh->blocked_until - now;
+        goto busy;
+    }
+
+    if (zctx->rate) {
+        if (now >= sh->window_start + zctx->period
+            || sh->window_period != zctx->period)
+        {
+            sh->window_start = now;
+            sh->window_period = zctx->period;
+            sh->window_used = 0;
+        }
+
+        if (sh->window_used >= zctx->rate) {
+            *retry_after = sh->window_start + zctx->period - now;
+            goto busy;
+        }
+    }
+
+    if (sh->provider_reset > now) {
+        if (sh->provider_remain <= 0) {
+            *retry_after = sh->provider_reset - now;
+            goto busy;
+        }
+
+        sh->provider_remain--;
+    }
+
+    sh->window_used++;
+
+    ngx_shmtx_unlock(&zctx->shpool->mutex);
+
+    return NGX_OK;
+
+busy:
+
+    ngx_shmtx_unlock(&zctx->shpool->mutex);
+
+    if (*retry_after <= 0) {
+        *retry_after = 1;
+    }
+
+    ngx_atomic_fetch_add(&sh->no_budget, 1);
+
+    return NGX_BUSY;
+}
+
+
+void
+ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
+    ngx_log_t *log)
+{
+    time_t                      now, stop;
+    ngx_uint_t                  log_key;
+    ngx_http_phoneval_zctx_t   *zctx;
+    ngx_http_phoneval_shctx_t  *sh;
+
+    static time_t               key_logged;   /* without a zone */
+
+    now = ngx_time();
+    log_key = 0;
+
+    if (zone == NULL) {
+        if (a->status == PV_BP_API_KEY_INVALID_OR_DEPLETED
+            && now >= key_logged + 60)
+        {
+            key_logged = now;
+            log_key = 1;
+        }
+
+        goto done;
+    }
+
+    zctx = zone->data;
+    sh = zctx->sh;
+
+    ngx_shmtx_lock(&zctx->shpool->mutex);
+
+    if (a->ratelimit_remain >= 0 && a->ratelimit_seconds >= 0) {
+        sh->provider_remain = a->ratelimit_remain;
+        sh->provider_reset = now + a->ratelimit_seconds;
+    }
+
+    switch (a->status) {
+
+    case PV_BP_RATE_LIMIT_EXCEEDED:
+        /* stop until the provider's window ends */
+        if (a->ratelimit_seconds > 0) {
+            stop = now + a->ratelimit_seconds;
+
+        } else if (zctx->rate) {
+            stop = sh->window_start + zctx->period;
+
+        } else {
+            stop = now + 60;
+        }
+
+        if (stop > sh->blocked_until) {
+            sh->blocked_until = stop;
+        }
+
+        break;
+
+    case PV_BP_API_KEY_INVALID_OR_DEPLETED:
+        if (now + 60 > sh->blocked_until) {
+            sh->blocked_until = now + 60;
+        }
+
+        if (now >= sh->key_logged + 60) {
+            sh->key_logged = now;
+            log_key = 1;
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    ngx_shmtx_unlock(&zctx->shpool->mutex);
+
+done:
+
+    if (log_key) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "phoneval: the provider answered "
+                      "API_KEY_INVALID_OR_DEPLETED: the API key is wrong "
+                      "or has no credits left; no calls for 60s");
+    }
+}
+
+
+void
+ngx_http_phoneval_count_request(ngx_shm_zone_t *zone,
+    ngx_http_phoneval_req_e outcome)
+{
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone) {
+        zctx = zone->data;
+        ngx_atomic_fetch_add(&zctx->sh->requests[outcome], 1);
+    }
+}
+
+
+void
+ngx_http_phoneval_count_verdict(ngx_shm_zone_t *zone, pv_verdict_e v)
+{
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone) {
+        zctx = zone->data;
+        ngx_atomic_fetch_add(&zctx->sh->verdicts[v], 1);
+    }
+}
+
+
+void
+ngx_http_phoneval_count_call(ngx_shm_zone_t *zone,
+    ngx_http_phoneval_call_e call, ngx_msec_t latency)
+{
+    ngx_uint_t                 i, n;
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone == NULL) {
+        return;
+    }
+
+    zctx = zone->data;
+
+    ngx_atomic_fetch_add(&zctx->sh->calls[call], 1);
+
+    n = sizeof(ngx_http_phoneval_latency_buckets) / sizeof(ngx_msec_t);
+
+    for (i = 0; i < n; i++) {
+        if (latency <= ngx_http_phoneval_latency_buckets[i]) {
+            break;
+        }
+    }
+
+    ngx_atomic_fetch_add(&zctx->sh->latency[i], 1);
+    ngx_atomic_fetch_add(&zctx->sh->latency_sum, latency);
+}
+
+
+void
+ngx_http_phoneval_count_cache(ngx_shm_zone_t *zone, ngx_uint_t hit)
+{
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone) {
+        zctx = zone->data;
+        ngx_atomic_fetch_add(hit ? &zctx->sh->hits : &zctx->sh->misses, 1);
+    }
+}

@@ -1,0 +1,79 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * The layout of the shared zone, for the zone and the status endpoint.
+ */
+
+
+#ifndef _NGX_HTTP_PHONEVAL_ZONE_H_INCLUDED_
+#define _NGX_HTTP_PHONEVAL_ZONE_H_INCLUDED_
+
+
+#include "ngx_http_phoneval.h"
+
+
+#define NGX_HTTP_PHONEVAL_LATENCY_N  11
+
+
+/*
+ * A cached verdict, overlaid on the rbtree node from its color field on,
+ * as limit_req does: about 100 bytes with a typical key, which the slab
+ * allocator rounds to 128.
+ */
+
+typedef struct {
+    u_char                      color;
+    u_char                      verdict;
+    u_char                      line_type;
+    u_char                      key_len;
+    u_char                      e164_len;
+    u_char                      country[2];
+    uint32_t                    validated_at;
+    uint32_t                    expires;
+    ngx_queue_t                 queue;
+    u_char                      data[1];     /* key, then e164 digits */
+} ngx_http_phoneval_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                rbtree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 queue;
+    ngx_uint_t                  entries;
+
+    /* the budget, under the slab mutex */
+    time_t                      window_start;
+    time_t                      window_period;
+    ngx_uint_t                  window_used;
+    time_t                      blocked_until;
+    long                        provider_remain;
+    time_t                      provider_reset;
+    time_t                      key_logged;
+
+    /* counters, updated without the lock */
+    ngx_atomic_t                requests[NGX_HTTP_PHONEVAL_REQ_N];
+    ngx_atomic_t                verdicts[PV_VERDICT_N];
+    ngx_atomic_t                calls[NGX_HTTP_PHONEVAL_CALL_N];
+    ngx_atomic_t                hits;
+    ngx_atomic_t                misses;
+    ngx_atomic_t                evictions;
+    ngx_atomic_t                no_budget;
+    ngx_atomic_t                latency[NGX_HTTP_PHONEVAL_LATENCY_N + 1];
+    ngx_atomic_t                latency_sum;     /* ms */
+} ngx_http_phoneval_shctx_t;
+
+
+typedef struct {
+    ngx_http_phoneval_shctx_t  *sh;
+    ngx_slab_pool_t            *shpool;
+    ngx_str_t                   name;
+    ngx_uint_t                  rate;            /* 0: no budget */
+    time_t                      period;
+} ngx_http_phoneval_zctx_t;
+
+
+extern const ngx_msec_t  ngx_http_phoneval_latency_buckets[];
+
+
+#endif /* _NGX_HTTP_PHONEVAL_ZONE_H_INCLUDED_ */

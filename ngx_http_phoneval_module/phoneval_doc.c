@@ -1,0 +1,355 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * Finds the contacts of a body and what each holds in its phone and
+ * country members, by offsets into the client's bytes.
+ */
+
+
+#include <string.h>
+
+#include "phoneval_core.h"
+
+
+#define PV_DOC_MAX_DEPTH  512
+
+
+static pv_doc_rc_e pv_doc_contact(const pv_u_char *p, size_t len,
+    const pv_doc_conf_t *conf, pv_pool_t *pool, size_t open, long index,
+    pv_contact_t *c, pv_json_error_t *err);
+static void pv_doc_country(const pv_u_char *p, const pv_json_item_t *item,
+    char country[3]);
+static int pv_doc_blank(const pv_u_char *s, size_t n);
+static void pv_doc_fail(const pv_u_char *p, size_t len, size_t offset,
+    const char *message, pv_json_error_t *err);
+
+
+pv_doc_rc_e
+pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
+    pv_pool_t *pool, pv_doc_t *doc, pv_json_error_t *err, long *bad_index)
+{
+    long              n, i;
+    size_t            root, arr;
+    unsigned          max_depth;
+    pv_doc_rc_e       rc;
+    pv_json_rc_e      jrc;
+    pv_json_iter_t    it;
+    pv_json_item_t    item;
+    pv_json_error_t   dummy;
+
+    if (err == NULL) {
+        err = &dummy;
+    }
+
+    if (bad_index) {
+        *bad_index = -1;
+    }
+
+    doc->root = PV_ROOT_CONTACT;
+    doc->contacts = NULL;
+    doc->ncontacts = 0;
+
+    max_depth = conf->max_depth ? conf->max_depth : PV_DOC_MAX_DEPTH;
+
+    jrc = pv_json_validate(p, len, max_depth, pool, err);
+
+    if (jrc == PV_JSON_ENOMEM) {
+        return PV_DOC_ENOMEM;
+    }
+
+    if (jrc != PV_JSON_OK) {
+        return PV_DOC_EJSON;
+    }
+
+    root = pv_json_skip_ws(p, len, 0);
+
+    if (p[root] == '{') {
+
+        arr = 0;
+
+        if (conf->bulk_field_len) {
+            pv_json_iter_init(&it, p, len, root);
+
+            while (pv_json_iter_next(&it, &item)) {
+                if (item.type == PV_JSON_ARRAY
+                    && pv_json_string_eq(p, item.key_start, item.key_end,
+                                         conf->bulk_field,
+                                         conf->bulk_field_len))
+                {
+                    arr = item.start;
+                    break;
+                }
+            }
+        }
+
+        if (arr == 0) {
+            doc->contacts = pv_alloc(pool, sizeof(pv_contact_t));
+            if (doc->contacts == NULL) {
+                return PV_DOC_ENOMEM;
+            }
+
+            doc->ncontacts = 1;
+
+            rc = pv_doc_contact(p, len, conf, pool, root, -1, doc->contacts,
+                                err);
+
+            if (rc == PV_DOC_EPHONE_TYPE && bad_index) {
+                *bad_index = -1;
+            }
+
+            return rc;
+        }
+
+        doc->root = PV_ROOT_BULK;
+
+    } else if (p[root] == '[') {
+        doc->root = PV_ROOT_ARRAY;
+        arr = root;
+
+    } else {
+        pv_doc_fail(p, len, root, "the body is not a contact object", err);
+        return PV_DOC_EROOT;
+    }
+
+    /* count the elements first: one allocation for all contacts */
+
+    n = 0;
+    pv_json_iter_init(&it, p, len, arr);
+
+    while (pv_json_iter_next(&it, &item)) {
+        if (item.type != PV_JSON_OBJECT) {
+            pv_doc_fail(p, len, item.start, "a contact is not an object",
+                        err);
+
+            if (bad_index) {
+                *bad_index = n;
+            }
+
+            return PV_DOC_EROOT;
+        }
+
+        n++;
+    }
+
+    if (n == 0) {
+        return PV_DOC_OK;
+    }
+
+    doc->contacts = pv_alloc(pool, (size_t) n * sizeof(pv_contact_t));
+    if (doc->contacts == NULL) {
+        return PV_DOC_ENOMEM;
+    }
+
+    doc->ncontacts = (size_t) n;
+
+    i = 0;
+    pv_json_iter_init(&it, p, len, arr);
+
+    while (pv_json_iter_next(&it, &item)) {
+        rc = pv_doc_contact(p, len, conf, pool, item.start, i,
+                            &doc->contacts[i], err);
+
+        if (rc != PV_DOC_OK) {
+            if (rc == PV_DOC_EPHONE_TYPE && bad_index) {
+                *bad_index = i;
+            }
+
+            return rc;
+        }
+
+        i++;
+    }
+
+    return PV_DOC_OK;
+}
+
+
+static pv_doc_rc_e
+pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
+    pv_pool_t *pool, size_t open, long index, pv_contact_t *c,
+    pv_json_error_t *err)
+{
+    int               have_country;
+    size_t            n;
+    pv_u_char        *text;
+    pv_json_iter_t    it;
+    pv_json_item_t    item;
+
+    memset(c, 0, sizeof(pv_contact_t));
+
+    c->index = index;
+    c->open = open;
+    c->close = pv_json_value_end(p, len, open) - 1;
+    c->phone_state = PV_PHONE_ABSENT;
+
+    have_country = 0;
+
+    pv_json_iter_init(&it, p, len, open);
+
+    while (pv_json_iter_next(&it, &item)) {
+
+        if (c->phone_state == PV_PHONE_ABSENT
+            && pv_json_string_eq(p, item.key_start, item.key_end,
+                                 conf->phone_field, conf->phone_field_len))
+        {
+            c->phone = item;
+
+            switch (item.type) {
+
+            case PV_JSON_NULL:
+                c->phone_state = PV_PHONE_NULL;
+                break;
+
+            case PV_JSON_STRING:
+                text = pv_alloc(pool, item.end - item.start);
+                if (text == NULL) {
+                    return PV_DOC_ENOMEM;
+                }
+
+                n = pv_json_string_decode(p, item.start, item.end, text);
+
+                c->phone_text = text;
+                c->phone_len = n;
+                c->phone_state = pv_doc_blank(text, n) ? PV_PHONE_NULL
+                                                       : PV_PHONE_TEXT;
+                break;
+
+            case PV_JSON_NUMBER:
+                /* the literal digits, never a converted double */
+                n = item.end - item.start;
+
+                text = pv_alloc(pool, n);
+                if (text == NULL) {
+                    return PV_DOC_ENOMEM;
+                }
+
+                memcpy(text, p + item.start, n);
+
+                c->phone_text = text;
+                c->phone_len = n;
+                c->phone_state = PV_PHONE_TEXT;
+                break;
+
+            default:
+                c->phone_state = PV_PHONE_WRONG_TYPE;
+
+                pv_doc_fail(p, len, item.start,
+                            "the phone is not a string, a number or null",
+                            err);
+                return PV_DOC_EPHONE_TYPE;
+            }
+
+            continue;
+        }
+
+        if (!have_country
+            && conf->country_field_len
+            && item.type == PV_JSON_STRING
+            && pv_json_string_eq(p, item.key_start, item.key_end,
+                                 conf->country_field,
+                                 conf->country_field_len))
+        {
+            have_country = 1;
+            pv_doc_country(p, &item, c->country);
+        }
+    }
+
+    return PV_DOC_OK;
+}
+
+
+static void
+pv_doc_country(const pv_u_char *p, const pv_json_item_t *item,
+    char country[3])
+{
+    size_t     n;
+    pv_u_char  buf[16];
+
+    country[0] = '\0';
+
+    /* two letters take at most two 6-byte escapes: longer is not one */
+
+    if (item->end - item->start > 2 + 12) {
+        return;
+    }
+
+    n = pv_json_string_decode(p, item->start, item->end, buf);
+
+    if (!pv_country_parse(buf, n, country)) {
+        country[0] = '\0';
+    }
+}
+
+
+/*
+ * White space only (Unicode White_Space), so that "" and "  " clear
+ * alike.  The text is valid UTF-8: it was decoded from validated JSON.
+ */
+
+static int
+pv_doc_blank(const pv_u_char *s, size_t n)
+{
+    size_t  i;
+
+    i = 0;
+
+    while (i < n) {
+
+        if (s[i] == ' ' || (s[i] >= 0x09 && s[i] <= 0x0d)) {
+            i++;
+            continue;
+        }
+
+        if (n - i >= 2 && s[i] == 0xc2
+            && (s[i + 1] == 0x85 || s[i + 1] == 0xa0))
+        {
+            i += 2;                                 /* U+0085, U+00A0 */
+            continue;
+        }
+
+        if (n - i < 3) {
+            return 0;
+        }
+
+        if ((s[i] == 0xe1 && s[i + 1] == 0x9a && s[i + 2] == 0x80)
+            || (s[i] == 0xe2 && s[i + 1] == 0x80
+                && (s[i + 2] <= 0x8a || s[i + 2] == 0xa8 || s[i + 2] == 0xa9
+                    || s[i + 2] == 0xaf))
+            || (s[i] == 0xe2 && s[i + 1] == 0x81 && s[i + 2] == 0x9f)
+            || (s[i] == 0xe3 && s[i + 1] == 0x80 && s[i + 2] == 0x80))
+        {
+            /* U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000 */
+            i += 3;
+            continue;
+        }
+
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+pv_doc_fail(const pv_u_char *p, size_t len, size_t offset,
+    const char *message, pv_json_error_t *err)
+{
+    size_t  i, nl;
+
+    nl = 0;
+
+    err->rc = PV_JSON_OK;
+    err->offset = offset;
+    err->message = message;
+    err->line = 1;
+
+    for (i = 0; i < offset && i < len; i++) {
+        if (p[i] == '\n') {
+            err->line++;
+            nl = i + 1;
+        }
+    }
+
+    err->column = offset - nl + 1;
+}

@@ -1,0 +1,287 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * Sorting edits and splicing them into the original bytes.
+ */
+
+
+#include <stdlib.h>
+
+#include "phoneval_core.h"
+#include "pv_test.h"
+
+
+#define E(s, e, d)  { s, e, (const pv_u_char *) d, sizeof(d) - 1 }
+
+
+typedef struct {
+    const char      *orig;
+    size_t           n;
+    pv_edit_t        edits[6];
+    const char      *want;      /* NULL: the edits are refused */
+} splice_case_t;
+
+
+static const splice_case_t  cases[] = {
+    { "abcdef", 0, { E(0, 0, "") }, "abcdef" },
+    { "abcdef", 1, { E(0, 0, "X") }, "Xabcdef" },
+    { "abcdef", 1, { E(6, 6, "X") }, "abcdefX" },
+    { "abcdef", 1, { E(2, 4, "XYZ") }, "abXYZef" },
+    { "abcdef", 1, { E(2, 4, "") }, "abef" },
+    { "abcdef", 1, { E(0, 6, "") }, "" },
+    { "abcdef", 1, { E(0, 6, "new") }, "new" },
+    { "", 1, { E(0, 0, "x") }, "x" },
+    { "", 0, { E(0, 0, "") }, "" },
+    { "abcdef", 2, { E(1, 2, "B"), E(2, 3, "C") }, "aBCdef" },
+    { "abcdef", 2, { E(3, 3, "<"), E(3, 5, "") }, "abc<f" },
+    { "abcdef", 2, { E(3, 5, ""), E(5, 5, ">") }, "abc>f" },
+    { "abcdef", 3, { E(3, 3, "1"), E(3, 3, "2"), E(3, 3, "3") },
+      "abc123def" },
+    { "[1,2,3]", 3, { E(1, 1, "0,"), E(2, 4, ""), E(6, 6, ",4") },
+      "[0,12,3,4]" },
+
+    /* refused: overlaps, out of range, reversed */
+    { "abcdef", 2, { E(1, 3, "x"), E(2, 4, "y") }, NULL },
+    { "abcdef", 2, { E(1, 4, ""), E(2, 2, "y") }, NULL },
+    { "abcdef", 2, { E(1, 3, ""), E(1, 3, "") }, NULL },
+    { "abcdef", 1, { E(5, 7, "") }, NULL },
+    { "abcdef", 1, { E(7, 7, "x") }, NULL },
+    { "abcdef", 1, { E(4, 3, "") }, NULL }
+};
+
+
+static void
+test_cases(void)
+{
+    size_t      i, size;
+    pv_u_char   out[64], *end;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size = pv_splice_size(strlen(cases[i].orig), cases[i].edits,
+                              cases[i].n);
+
+        if (cases[i].want == NULL) {
+            PV_CHECK_INT(size, (size_t) -1);
+            continue;
+        }
+
+        PV_CHECK_INT(size, strlen(cases[i].want));
+
+        memset(out, 0, sizeof(out));
+        end = pv_splice(out, (const pv_u_char *) cases[i].orig,
+                        strlen(cases[i].orig), cases[i].edits, cases[i].n);
+
+        PV_CHECK_MEM(out, end - out, cases[i].want);
+    }
+}
+
+
+static void
+test_sort_small(void)
+{
+    pv_edit_t  e[6] = {
+        E(5, 5, "c"), E(3, 4, "x"), E(5, 5, "d"), E(3, 3, "a"),
+        E(0, 1, "z"), E(3, 3, "b")
+    };
+    pv_u_char  out[32], *end;
+
+    pv_edits_sort(e, 6);
+
+    PV_CHECK_INT(e[0].start, 0);
+    PV_CHECK_MEM(e[1].data, e[1].len, "a");
+    PV_CHECK_MEM(e[2].data, e[2].len, "b");
+    PV_CHECK_MEM(e[3].data, e[3].len, "x");
+    PV_CHECK_MEM(e[4].data, e[4].len, "c");
+    PV_CHECK_MEM(e[5].data, e[5].len, "d");
+
+    PV_CHECK_INT(pv_splice_size(6, e, 6), 9);
+    end = pv_splice(out, (const pv_u_char *) "012345", 6, e, 6);
+    PV_CHECK_MEM(out, end - out, "z12abx4cd5");
+
+    pv_edits_sort(e, 0);
+    pv_edits_sort(e, 1);
+}
+
+
+/* a reference: stable insertion sort of the same edits */
+
+static void
+reference_sort(pv_edit_t *e, size_t n)
+{
+    size_t     i, j;
+    pv_edit_t  t;
+
+    for (i = 1; i < n; i++) {
+        t = e[i];
+
+        for (j = i;
+             j > 0 && (t.start < e[j - 1].start
+                       || (t.start == e[j - 1].start && t.end < e[j - 1].end));
+             j--)
+        {
+            e[j] = e[j - 1];
+        }
+
+        e[j] = t;
+    }
+}
+
+
+static void
+test_sort_large(void)
+{
+    int                 shape;
+    size_t              i, n, bad;
+    pv_edit_t          *a, *b;
+    unsigned long long  seed;
+    static pv_u_char    ids[20000];
+
+    static const size_t  sizes[] = { 2, 15, 16, 17, 33, 100, 1000, 5000,
+                                     20000 };
+
+    a = malloc(20000 * sizeof(pv_edit_t));
+    b = malloc(20000 * sizeof(pv_edit_t));
+
+    if (a == NULL || b == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+
+    seed = 42;
+
+    for (shape = 0; shape < 5; shape++) {
+        for (n = 0; n < sizeof(sizes) / sizeof(sizes[0]); n++) {
+
+            for (i = 0; i < sizes[n]; i++) {
+                seed = seed * 6364136223846793005ULL + 1;
+
+                switch (shape) {
+
+                case 0:                 /* random, many ties */
+                    a[i].start = (size_t) (seed >> 40) % 50;
+                    a[i].end = a[i].start + (size_t) (seed >> 20) % 3;
+                    break;
+
+                case 1:                 /* sorted already */
+                    a[i].start = i;
+                    a[i].end = i;
+                    break;
+
+                case 2:                 /* reversed */
+                    a[i].start = sizes[n] - i;
+                    a[i].end = sizes[n] - i;
+                    break;
+
+                case 3:                 /* all equal: order must hold */
+                    a[i].start = 7;
+                    a[i].end = 7;
+                    break;
+
+                default:                /* per-contact runs, interleaved */
+                    a[i].start = (i % 7) * 1000 + i / 7;
+                    a[i].end = a[i].start + (i % 2);
+                    break;
+                }
+
+                /* the data pointer records the original position */
+                a[i].data = &ids[i];
+                a[i].len = 0;
+            }
+
+            memcpy(b, a, sizes[n] * sizeof(pv_edit_t));
+
+            pv_edits_sort(a, sizes[n]);
+            reference_sort(b, sizes[n]);
+
+            bad = 0;
+
+            for (i = 0; i < sizes[n]; i++) {
+                if (a[i].start != b[i].start || a[i].end != b[i].end
+                    || a[i].data != b[i].data)
+                {
+                    bad++;
+                }
+            }
+
+            PV_CHECK_INT(bad, 0);
+        }
+    }
+
+    free(a);
+    free(b);
+}
+
+
+/* many edits over one buffer: the result equals a naive rebuild */
+
+static void
+test_splice_many(void)
+{
+    size_t      i, n, size;
+    pv_u_char  *orig, *out, *end, *want, *w;
+    pv_edit_t  *e;
+
+    n = 3000;
+    orig = malloc(4 * n);
+    out = malloc(8 * n);
+    want = malloc(8 * n);
+    e = malloc(n * sizeof(pv_edit_t));
+
+    if (orig == NULL || out == NULL || want == NULL || e == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+
+    for (i = 0; i < 4 * n; i++) {
+        orig[i] = (pv_u_char) ('a' + i % 26);
+    }
+
+    /* edit i: every 4 bytes, a replace, a removal, or an insert */
+
+    for (i = 0; i < n; i++) {
+        e[n - 1 - i].start = 4 * i + 1;
+        e[n - 1 - i].end = 4 * i + 1 + (i % 3);
+        e[n - 1 - i].data = (const pv_u_char *) "XY";
+        e[n - 1 - i].len = (i % 3 == 1) ? 0 : 2;
+    }
+
+    pv_edits_sort(e, n);
+
+    w = want;
+    for (i = 0; i < n; i++) {
+        *w++ = orig[4 * i];
+
+        if (i % 3 != 1) {
+            *w++ = 'X';
+            *w++ = 'Y';
+        }
+
+        memcpy(w, orig + 4 * i + 1 + (i % 3), 3 - (i % 3));
+        w += 3 - (i % 3);
+    }
+
+    size = pv_splice_size(4 * n, e, n);
+    PV_CHECK_INT(size, w - want);
+
+    end = pv_splice(out, orig, 4 * n, e, n);
+    PV_CHECK_INT(end - out, size);
+    PV_CHECK(memcmp(out, want, size) == 0);
+
+    free(orig);
+    free(out);
+    free(want);
+    free(e);
+}
+
+
+int
+main(void)
+{
+    test_cases();
+    test_sort_small();
+    test_sort_large();
+    test_splice_many();
+
+    PV_TEST_DONE("test_splice");
+}
