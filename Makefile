@@ -61,7 +61,7 @@ export TEST_NGINX_PHONEVAL_SO := $(MODULE_SO)
 export TEST_NGINX_ECHO_SO := $(ECHO_SO)
 export TEST_NGINX_SANDBOX := $(TOP)/sandbox
 
-.PHONY: all module cli deps test unit prove test-valgrind demo fuzz clean \
+.PHONY: all module cli deps test unit prove test-valgrind demo fuzz clean sandbox-test \
         check-deps
 
 all: module
@@ -153,7 +153,10 @@ unit: check-deps $(UNIT_TESTS)
 prove: module $(if $(CLI_SRCS),cli)
 	$(PROVE) $(PROVE_FLAGS) $(T)
 
-test: unit prove
+sandbox-test:
+	/usr/bin/python3 sandbox/test_simulators.py
+
+test: unit sandbox-test prove
 
 test-valgrind: module $(if $(CLI_SRCS),cli)
 	TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_VALGRIND_STRICT=1 \

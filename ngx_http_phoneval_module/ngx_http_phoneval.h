@@ -127,6 +127,10 @@ typedef struct {
 
 typedef struct {
     ngx_array_t                 zones;          /* ngx_shm_zone_t * */
+
+    /* this worker's calls in flight, by cache key, for sharing */
+    ngx_rbtree_t                inflight;
+    ngx_rbtree_node_t           inflight_sentinel;
 } ngx_http_phoneval_main_conf_t;
 
 
@@ -134,7 +138,14 @@ typedef struct ngx_http_phoneval_ctx_s  ngx_http_phoneval_ctx_t;
 
 
 /* one distinct number of a request, and its provider call */
-typedef struct {
+typedef struct ngx_http_phoneval_item_s  ngx_http_phoneval_item_t;
+
+struct ngx_http_phoneval_item_s {
+    ngx_rbtree_node_t           node;        /* in inflight, as a leader */
+    ngx_queue_t                 followers;   /* as a leader */
+    ngx_queue_t                 follow;      /* as a follower */
+    ngx_http_phoneval_item_t   *leader;      /* as a follower */
+
     ngx_http_phoneval_ctx_t    *ctx;
     ngx_http_request_t         *sr;
     pv_phone_t                  phone;
@@ -155,11 +166,14 @@ typedef struct {
     ngx_uint_t                  answer_status;
     unsigned                    answer_too_big:1;
     unsigned                    answer_complete:1;
-} ngx_http_phoneval_item_t;
+    unsigned                    in_tree:1;
+};
 
 #define NGX_HTTP_PHONEVAL_ITEM_QUEUED     0
 #define NGX_HTTP_PHONEVAL_ITEM_IN_FLIGHT  1
 #define NGX_HTTP_PHONEVAL_ITEM_DONE       2
+#define NGX_HTTP_PHONEVAL_ITEM_FOLLOWING  3   /* waits for another
+                                                 request's call */
 
 
 /* one contact of the body and where its verdict comes from */
@@ -181,6 +195,7 @@ typedef struct {
 struct ngx_http_phoneval_ctx_s {
     ngx_http_request_t         *request;
     ngx_http_phoneval_loc_conf_t  *conf;
+    ngx_http_phoneval_main_conf_t *main_conf;
     ngx_uint_t                  state;
     ngx_int_t                   rc;             /* what the handler returns
                                                    once done */
@@ -197,6 +212,8 @@ struct ngx_http_phoneval_ctx_s {
 
     ngx_str_t                   api_key;
     ngx_event_t                 timer;
+    ngx_event_t                 wake;       /* another request's call
+                                               answered ours */
     ngx_msec_t                  start;
     ngx_msec_t                  elapsed;
     time_t                      retry_after;
@@ -222,6 +239,13 @@ ngx_int_t ngx_http_phoneval_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_phoneval_call(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, ngx_http_phoneval_item_t *item);
 void ngx_http_phoneval_cancel(ngx_http_phoneval_item_t *item);
+ngx_int_t ngx_http_phoneval_follow(ngx_http_request_t *r,
+    ngx_http_phoneval_item_t *item);
+void ngx_http_phoneval_unfollow(ngx_http_phoneval_item_t *item);
+void ngx_http_phoneval_release(ngx_http_phoneval_item_t *item);
+void ngx_http_phoneval_promote(ngx_http_phoneval_item_t *leader);
+void ngx_http_phoneval_inflight_init(ngx_http_phoneval_main_conf_t *pmcf);
+void ngx_http_phoneval_wake(ngx_http_phoneval_ctx_t *ctx);
 ngx_int_t ngx_http_phoneval_capture_init(ngx_conf_t *cf);
 
 /* ngx_http_phoneval_reply.c */

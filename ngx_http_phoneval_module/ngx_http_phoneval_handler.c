@@ -40,6 +40,7 @@ static ngx_int_t ngx_http_phoneval_replace_body(ngx_http_request_t *r,
 static ngx_int_t ngx_http_phoneval_reply(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_phoneval_timeout_handler(ngx_event_t *ev);
+static void ngx_http_phoneval_wake_handler(ngx_event_t *ev);
 static void ngx_http_phoneval_cleanup(void *data);
 static void *ngx_http_phoneval_palloc(void *pool, size_t size);
 
@@ -48,7 +49,6 @@ ngx_int_t
 ngx_http_phoneval_handler(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
-    ngx_pool_cleanup_t            *cln;
     ngx_http_cleanup_t            *hcln;
     ngx_http_phoneval_ctx_t       *ctx;
     ngx_http_phoneval_loc_conf_t  *plcf;
@@ -101,6 +101,7 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
 
     ctx->request = r;
     ctx->conf = plcf;
+    ctx->main_conf = ngx_http_get_module_main_conf(r, ngx_http_phoneval_module);
     ctx->rc = NGX_DECLINED;
 
     ngx_http_set_ctx(r, ctx, ngx_http_phoneval_module);
@@ -121,15 +122,7 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
                        NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, NULL));
     }
 
-    /* the timer must never outlive the request, however it ends */
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_phoneval_cleanup;
-    cln->data = ctx;
+    /* timers, events and shared calls never outlive the request */
 
     hcln = ngx_http_cleanup_add(r, 0);
     if (hcln == NULL) {
@@ -288,6 +281,10 @@ ngx_http_phoneval_start(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
     ctx->timer.handler = ngx_http_phoneval_timeout_handler;
     ctx->timer.data = r;
     ctx->timer.log = r->connection->log;
+
+    ctx->wake.handler = ngx_http_phoneval_wake_handler;
+    ctx->wake.data = r;
+    ctx->wake.log = r->connection->log;
 
     ngx_add_timer(&ctx->timer, plcf->timeout);
 
@@ -633,6 +630,10 @@ ngx_http_phoneval_launch(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
         item = &ctx->items[ctx->next_item++];
 
         if (item->state != NGX_HTTP_PHONEVAL_ITEM_QUEUED) {
+            continue;
+        }
+
+        if (ngx_http_phoneval_follow(r, item) == NGX_OK) {
             continue;
         }
 
@@ -1015,6 +1016,9 @@ ngx_http_phoneval_timeout_handler(ngx_event_t *ev)
         if (item->state == NGX_HTTP_PHONEVAL_ITEM_IN_FLIGHT) {
             ngx_http_phoneval_cancel(item);
             ctx->in_flight--;
+
+        } else if (item->state == NGX_HTTP_PHONEVAL_ITEM_FOLLOWING) {
+            ngx_http_phoneval_unfollow(item);
         }
 
         item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
@@ -1030,16 +1034,63 @@ ngx_http_phoneval_timeout_handler(ngx_event_t *ev)
 }
 
 
+/*
+ * The request is going away (finished, terminated, or its HTTP/2 stream
+ * reset): nothing of ours may point at it any more.
+ */
+
 static void
 ngx_http_phoneval_cleanup(void *data)
 {
     ngx_http_phoneval_ctx_t  *ctx = data;
+
+    ngx_uint_t                 i;
+    ngx_http_phoneval_item_t  *item;
 
     ctx->aborted = 1;
 
     if (ctx->timer.timer_set) {
         ngx_del_timer(&ctx->timer);
     }
+
+    if (ctx->wake.posted) {
+        ngx_delete_posted_event(&ctx->wake);
+    }
+
+    for (i = 0; i < ctx->nitems; i++) {
+        item = &ctx->items[i];
+
+        if (item->state == NGX_HTTP_PHONEVAL_ITEM_FOLLOWING) {
+            ngx_http_phoneval_unfollow(item);
+
+        } else if (item->in_tree) {
+            ngx_http_phoneval_release(item);
+            ngx_http_phoneval_promote(item);
+        }
+    }
+}
+
+
+static void
+ngx_http_phoneval_wake_handler(ngx_event_t *ev)
+{
+    ngx_connection_t         *c;
+    ngx_http_request_t       *r;
+    ngx_http_phoneval_ctx_t  *ctx;
+
+    r = ev->data;
+    c = r->connection;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_phoneval_module);
+
+    if (ctx == NULL || ctx->state != NGX_HTTP_PHONEVAL_STATE_VALIDATING) {
+        return;
+    }
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->write_event_handler(r);
+    ngx_http_run_posted_requests(c);
 }
 
 

@@ -351,6 +351,8 @@ ngx_http_phoneval_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    ngx_http_phoneval_inflight_init(pmcf);
+
     return pmcf;
 }
 

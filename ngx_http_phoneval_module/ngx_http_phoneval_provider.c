@@ -29,6 +29,7 @@ static ngx_int_t ngx_http_phoneval_capture_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_phoneval_capture(ngx_http_request_t *r,
     ngx_http_phoneval_item_t *item, u_char *data, size_t size);
+static void ngx_http_phoneval_share(ngx_http_phoneval_item_t *leader);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -79,6 +80,12 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     item->state = NGX_HTTP_PHONEVAL_ITEM_IN_FLIGHT;
     item->answer_status = 0;
     item->started = ngx_current_msec;
+
+    /* later requests for the same number in this worker wait for this */
+    ngx_queue_init(&item->followers);
+    item->node.key = ngx_crc32_short(item->key, item->key_len);
+    ngx_rbtree_insert(&ctx->main_conf->inflight, &item->node);
+    item->in_tree = 1;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "phoneval call: \"%*s\"", item->key_len, item->key);
@@ -225,7 +232,9 @@ ngx_http_phoneval_call_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     ctx->in_flight--;
     ctx->pending_calls--;
 
+    ngx_http_phoneval_release(item);
     ngx_http_phoneval_take_answer(sr, item, rc);
+    ngx_http_phoneval_share(item);
 
     if (ctx->state == NGX_HTTP_PHONEVAL_STATE_VALIDATING && !ctx->aborted) {
         /* never run posted requests from here: we are inside finalize */
@@ -369,6 +378,9 @@ ngx_http_phoneval_cancel(ngx_http_phoneval_item_t *item)
     sr = item->sr;
     item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
 
+    ngx_http_phoneval_release(item);
+    ngx_http_phoneval_promote(item);
+
     ngx_http_phoneval_count_call(item->ctx->conf->zone,
                                  NGX_HTTP_PHONEVAL_CALL_TIMEOUT,
                                  ngx_current_msec - item->started);
@@ -492,4 +504,187 @@ ngx_http_phoneval_capture(ngx_http_request_t *r,
     item->answer_len += size;
 
     return NGX_OK;
+}
+
+
+/*
+ * In-flight sharing, within this worker: a request that needs a number
+ * another request is already asking the provider about waits for that
+ * answer instead of paying for a second call.
+ */
+
+static void
+ngx_http_phoneval_inflight_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t         **p;
+    ngx_http_phoneval_item_t   *a, *b;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            a = (ngx_http_phoneval_item_t *) node;
+            b = (ngx_http_phoneval_item_t *) temp;
+
+            p = (ngx_memn2cmp(a->key, b->key, a->key_len, b->key_len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+void
+ngx_http_phoneval_inflight_init(ngx_http_phoneval_main_conf_t *pmcf)
+{
+    ngx_rbtree_init(&pmcf->inflight, &pmcf->inflight_sentinel,
+                    ngx_http_phoneval_inflight_insert);
+}
+
+
+ngx_int_t
+ngx_http_phoneval_follow(ngx_http_request_t *r,
+    ngx_http_phoneval_item_t *item)
+{
+    uint32_t                   hash;
+    ngx_int_t                  rc;
+    ngx_rbtree_node_t         *node, *sentinel;
+    ngx_http_phoneval_item_t  *leader;
+
+    hash = ngx_crc32_short(item->key, item->key_len);
+
+    node = item->ctx->main_conf->inflight.root;
+    sentinel = item->ctx->main_conf->inflight.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        leader = (ngx_http_phoneval_item_t *) node;
+
+        rc = ngx_memn2cmp(item->key, leader->key, item->key_len,
+                          leader->key_len);
+
+        if (rc == 0) {
+            item->leader = leader;
+            item->state = NGX_HTTP_PHONEVAL_ITEM_FOLLOWING;
+            ngx_queue_insert_tail(&leader->followers, &item->follow);
+
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "phoneval shares a call: \"%*s\"",
+                           item->key_len, item->key);
+            return NGX_OK;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* a follower gives up waiting: its own request timed out or ended */
+
+void
+ngx_http_phoneval_unfollow(ngx_http_phoneval_item_t *item)
+{
+    if (item->state == NGX_HTTP_PHONEVAL_ITEM_FOLLOWING && item->leader) {
+        ngx_queue_remove(&item->follow);
+        item->leader = NULL;
+    }
+}
+
+
+/* the call is over: later requests no longer find it */
+
+void
+ngx_http_phoneval_release(ngx_http_phoneval_item_t *item)
+{
+    if (item->in_tree) {
+        ngx_rbtree_delete(&item->ctx->main_conf->inflight, &item->node);
+        item->in_tree = 0;
+    }
+}
+
+
+/*
+ * A leader's call ended without an answer to share (cancelled, or its
+ * request went away): its followers ask the provider themselves.
+ */
+
+void
+ngx_http_phoneval_promote(ngx_http_phoneval_item_t *leader)
+{
+    ngx_queue_t               *q;
+    ngx_http_phoneval_item_t  *f;
+
+    while (!ngx_queue_empty(&leader->followers)) {
+        q = ngx_queue_head(&leader->followers);
+        f = ngx_queue_data(q, ngx_http_phoneval_item_t, follow);
+
+        ngx_queue_remove(q);
+        f->leader = NULL;
+        f->state = NGX_HTTP_PHONEVAL_ITEM_QUEUED;
+        f->ctx->next_item = 0;
+
+        ngx_http_phoneval_wake(f->ctx);
+    }
+}
+
+
+static void
+ngx_http_phoneval_share(ngx_http_phoneval_item_t *leader)
+{
+    ngx_queue_t               *q;
+    ngx_http_phoneval_item_t  *f;
+
+    while (!ngx_queue_empty(&leader->followers)) {
+        q = ngx_queue_head(&leader->followers);
+        f = ngx_queue_data(q, ngx_http_phoneval_item_t, follow);
+
+        ngx_queue_remove(q);
+        f->leader = NULL;
+        f->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
+        f->src = leader->src;
+        f->verdict = leader->verdict;
+        f->ctx->pending_calls--;
+
+        ngx_http_phoneval_wake(f->ctx);
+    }
+}
+
+
+/*
+ * Another connection's event answered us: post an event, since posting
+ * the request itself would wait for an event on its own connection.
+ */
+
+void
+ngx_http_phoneval_wake(ngx_http_phoneval_ctx_t *ctx)
+{
+    if (ctx->state == NGX_HTTP_PHONEVAL_STATE_VALIDATING && !ctx->aborted
+        && !ctx->wake.posted)
+    {
+        ngx_post_event(&ctx->wake, &ngx_posted_events);
+    }
 }

@@ -43,7 +43,8 @@ typedef struct {
 /*
  * Removed items of one container, in runs: a run takes one comma with
  * it, the one before the next kept item, else the one after the previous
- * kept item.
+ * kept item.  An item starts at its key_start: a member with its name,
+ * an element (key_start == start) with itself.
  */
 
 typedef struct {
@@ -670,7 +671,7 @@ pv_annotate_run_item(pv_annotate_runs_t *r, const pv_json_item_t *item,
     if (removed) {
         if (!r->in_run) {
             r->in_run = 1;
-            r->run_start = item->start;
+            r->run_start = item->key_start;
         }
 
         r->run_end = item->end;
@@ -682,7 +683,9 @@ pv_annotate_run_item(pv_annotate_runs_t *r, const pv_json_item_t *item,
 
         r->in_run = 0;
 
-        if (pv_annotate_add(ctx, r->run_start, item->start, NULL, 0) != 0) {
+        if (pv_annotate_add(ctx, r->run_start, item->key_start, NULL, 0)
+            != 0)
+        {
             return -1;
         }
     }

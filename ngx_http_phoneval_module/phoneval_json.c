@@ -56,6 +56,27 @@ static const pv_u_char  pv_json_hex[256] = {
 };
 
 
+/* bytes that matter when skipping over a validated container */
+
+#define PV_JSON_S_OPEN   1
+#define PV_JSON_S_CLOSE  2
+#define PV_JSON_S_QUOTE  3
+
+static const pv_u_char  pv_json_struct[256] = {
+    pv_row(0), pv_row(0),                                   /* 0x00 */
+    0, 0, PV_JSON_S_QUOTE, 0, 0, 0, 0, 0,                   /* 0x20 */
+    0, 0, 0, 0, 0, 0, 0, 0,
+    pv_row(0), pv_row(0),                                   /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0,                                 /* 0x50 */
+    0, 0, 0, PV_JSON_S_OPEN, 0, PV_JSON_S_CLOSE, 0, 0,
+    pv_row(0),                                              /* 0x60 */
+    0, 0, 0, 0, 0, 0, 0, 0,                                 /* 0x70 */
+    0, 0, 0, PV_JSON_S_OPEN, 0, PV_JSON_S_CLOSE, 0, 0,
+    pv_row(0), pv_row(0), pv_row(0), pv_row(0),             /* 0x80 */
+    pv_row(0), pv_row(0), pv_row(0), pv_row(0)
+};
+
+
 #define pv_json_is_ws(c)                                                      \
     ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
 
@@ -72,7 +93,7 @@ static const pv_u_char  pv_json_hex[256] = {
 typedef struct {
     size_t                   start;   /* name: opening '"'; frame: parent */
     size_t                   end;     /* name: one past the closing '"' */
-    uint32_t                 hash;    /* name: FNV-1a of the decoded name */
+    uint32_t                 hash;    /* name: see pv_json_hash_name() */
     uint32_t                 flags;
 } pv_json_key_t;
 
@@ -961,33 +982,57 @@ pv_json_sift_down(const pv_u_char *p, pv_json_key_t *a, size_t root,
 }
 
 
-/* FNV-1a over the decoded name, so that escaped spellings collide */
+/*
+ * A cheap hash of the decoded name: its length and its first and last
+ * eight bytes.  Names that differ only in the middle collide, which costs
+ * a comparison, never a wrong answer: equal hashes are always compared
+ * in full, and the sort orders by the full name after the hash.  Escaped
+ * names are decoded on the fly, so every spelling of a name hashes alike.
+ */
 
 static uint32_t
 pv_json_hash_name(const pv_u_char *p, size_t start, size_t end, int escaped)
 {
     int               c;
-    size_t            i;
-    uint32_t          h;
+    size_t            i, n;
+    uint64_t          a, b, h;
+    const pv_u_char  *s;
     pv_json_cursor_t  cur;
 
-    h = 2166136261u;
+    a = 0;
+    b = 0;
 
     if (!escaped) {
-        for (i = start + 1; i < end - 1; i++) {
-            h = (h ^ p[i]) * 16777619u;
+        s = p + start + 1;
+        n = end - start - 2;
+
+        for (i = 0; i < n && i < 8; i++) {
+            a = a << 8 | s[i];
         }
 
-        return h;
+        for (i = (n > 8) ? n - 8 : 0; i < n; i++) {
+            b = b << 8 | s[i];
+        }
+
+    } else {
+        pv_json_cursor_init(&cur, p, start, end);
+        n = 0;
+
+        while ((c = pv_json_cursor_next(&cur)) != -1) {
+            if (n < 8) {
+                a = a << 8 | (uint64_t) c;
+            }
+
+            b = b << 8 | (uint64_t) c;
+            n++;
+        }
     }
 
-    pv_json_cursor_init(&cur, p, start, end);
+    h = (a ^ (uint64_t) n) * 0x9e3779b97f4a7c15ULL;
+    h ^= b * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 29;
 
-    while ((c = pv_json_cursor_next(&cur)) != -1) {
-        h = (h ^ (uint32_t) c) * 16777619u;
-    }
-
-    return h;
+    return (uint32_t) (h ^ (h >> 32));
 }
 
 
@@ -1161,15 +1206,36 @@ pv_json_skip_ws(const pv_u_char *p, size_t len, size_t pos)
 }
 
 
-/* one past the closing quote of the string at pos; len if unterminated */
+/*
+ * One past the closing quote of the string at pos; len if unterminated.
+ * Most strings are short: a byte loop finds their end before memchr()
+ * would be called; a long one continues with memchr().
+ */
 
 static size_t
 pv_json_string_end(const pv_u_char *p, size_t len, size_t pos)
 {
-    size_t            i, k, n;
+    size_t            i, k, n, from, lim;
     const pv_u_char  *q;
 
     i = pos + 1;
+    lim = (len - i > 32) ? i + 32 : len;
+
+    while (i < lim) {
+        if (p[i] == '"') {
+            return i + 1;
+        }
+
+        i += (p[i] == '\\') ? 2 : 1;
+    }
+
+    if (i >= len) {
+        return len;
+    }
+
+    /* i is not inside an escape: backslashes are counted back to it */
+
+    from = i;
 
     for ( ;; ) {
         q = memchr(p + i, '"', len - i);
@@ -1182,7 +1248,7 @@ pv_json_string_end(const pv_u_char *p, size_t len, size_t pos)
         k = (size_t) (q - p);
         n = 0;
 
-        while (k - n > pos + 1 && p[k - n - 1] == '\\') {
+        while (k - n > from && p[k - n - 1] == '\\') {
             n++;
         }
 
@@ -1215,20 +1281,27 @@ pv_json_value_end(const pv_u_char *p, size_t len, size_t pos)
         depth = 0;
 
         while (pos < len) {
-            c = p[pos];
 
-            if (c == '"') {
+            switch (pv_json_struct[p[pos]]) {
+
+            case 0:
+                pos++;
+                continue;
+
+            case PV_JSON_S_QUOTE:
                 pos = pv_json_string_end(p, len, pos);
                 continue;
-            }
 
-            if (c == '{' || c == '[') {
+            case PV_JSON_S_OPEN:
                 depth++;
+                break;
 
-            } else if (c == '}' || c == ']') {
+            default: /* PV_JSON_S_CLOSE */
                 if (--depth == 0) {
                     return pos + 1;
                 }
+
+                break;
             }
 
             pos++;

@@ -61,7 +61,7 @@ pv_edits_sort(pv_edit_t *e, size_t n)
     }
 
     for (w = PV_EDITS_RUN; w < n; w *= 2) {
-        for (i = 0; n - i > w; i += 2 * w) {
+        for (i = 0; i + w < n; i += 2 * w) {
             n1 = w;
             n2 = (n - i - w < w) ? n - i - w : w;
 
