@@ -92,6 +92,12 @@ typedef struct {
 
 
 typedef struct {
+    ngx_int_t                   verdict;
+    ngx_str_t                   tag;
+} ngx_http_phoneval_tag_t;
+
+
+typedef struct {
     ngx_flag_t                  enable;
     ngx_str_t                   pass;
     ngx_http_complex_value_t   *api_key;
@@ -118,6 +124,12 @@ typedef struct {
     ngx_uint_t                  cache_set;
     time_t                      cache_valid[PV_VERDICT_N];
 
+    ngx_str_t                   notify;
+    ngx_str_t                   notify_secret;
+    ngx_uint_t                  notify_on;      /* bit per pv_verdict_e */
+    ngx_array_t                *tags;           /* ngx_http_phoneval_tag_t */
+    ngx_str_t                   tag_pass;
+
     /* derived at merge time */
     pv_target_t                *targets;
     ngx_uint_t                  ntargets;
@@ -127,6 +139,7 @@ typedef struct {
 
 typedef struct {
     ngx_array_t                 zones;          /* ngx_shm_zone_t * */
+    ngx_int_t                   request_id_index;
 
     /* this worker's calls in flight, by cache key, for sharing */
     ngx_rbtree_t                inflight;
@@ -226,6 +239,7 @@ struct ngx_http_phoneval_ctx_s {
 
     unsigned                    timed_out:1;
     unsigned                    aborted:1;
+    unsigned                    tag_put:1;
 };
 
 
@@ -247,6 +261,14 @@ void ngx_http_phoneval_promote(ngx_http_phoneval_item_t *leader);
 void ngx_http_phoneval_inflight_init(ngx_http_phoneval_main_conf_t *pmcf);
 void ngx_http_phoneval_wake(ngx_http_phoneval_ctx_t *ctx);
 ngx_int_t ngx_http_phoneval_capture_init(ngx_conf_t *cf);
+
+/* ngx_http_phoneval_notify.c */
+ngx_int_t ngx_http_phoneval_notify(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+ngx_int_t ngx_http_phoneval_notify_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_phoneval_tag_body(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, ngx_http_phoneval_contact_t *pc,
+    pv_pool_t *pool, pv_edit_t **edits, size_t *nedits, size_t *cap);
 
 /* ngx_http_phoneval_reply.c */
 ngx_int_t ngx_http_phoneval_send_error(ngx_http_request_t *r,

@@ -722,6 +722,11 @@ ngx_http_phoneval_finish(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
 
     ngx_http_phoneval_summarize(ctx);
 
+    if (ngx_http_phoneval_notify(r, ctx) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "phoneval: could not send the event");
+    }
+
     if (rejected && plcf->action == NGX_HTTP_PHONEVAL_REJECT) {
         ngx_http_phoneval_count_request(plcf->zone,
                                         NGX_HTTP_PHONEVAL_REQ_REJECTED);
@@ -848,7 +853,18 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
         if (rc != 0) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+        if (ngx_http_phoneval_tag_body(r, ctx, pc, &pool, &edits, &nedits,
+                                       &cap)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
+
+    /* tags of a PUT go out once the Contacts API has accepted it */
+    ctx->tag_put = (r->method == NGX_HTTP_PUT && plcf->tags != NULL
+                    && plcf->tag_pass.len != 0);
 
     if (nedits == 0) {
         /* a body the module does not change is forwarded as received */

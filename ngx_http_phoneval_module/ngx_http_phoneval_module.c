@@ -40,6 +40,10 @@ static char *ngx_http_phoneval_cache_valid(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_phoneval_field_name(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_phoneval_notify_on(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_phoneval_tag(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 static ngx_conf_num_bounds_t  ngx_http_phoneval_max_phones_bounds = {
@@ -106,6 +110,41 @@ static ngx_command_t  ngx_http_phoneval_commands[] = {
       ngx_http_phoneval_pass,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_phoneval_loc_conf_t, pass),
+      NULL },
+
+    { ngx_string("phoneval_notify"),
+      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE1,
+      ngx_http_phoneval_pass,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_phoneval_loc_conf_t, notify),
+      NULL },
+
+    { ngx_string("phoneval_notify_secret"),
+      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_phoneval_loc_conf_t, notify_secret),
+      NULL },
+
+    { ngx_string("phoneval_notify_on"),
+      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_1MORE,
+      ngx_http_phoneval_notify_on,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("phoneval_tag"),
+      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE2,
+      ngx_http_phoneval_tag,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("phoneval_tag_pass"),
+      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE1,
+      ngx_http_phoneval_pass,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_phoneval_loc_conf_t, tag_pass),
       NULL },
 
     { ngx_string("phoneval_api_key"),
@@ -314,8 +353,11 @@ ngx_http_phoneval_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_phoneval_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt            *h;
+    ngx_http_core_main_conf_t      *cmcf;
+    ngx_http_phoneval_main_conf_t  *pmcf;
+
+    static ngx_str_t  request_id = ngx_string("request_id");
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -330,6 +372,17 @@ ngx_http_phoneval_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_phoneval_handler;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_phoneval_module);
+
+    pmcf->request_id_index = ngx_http_get_variable_index(cf, &request_id);
+    if (pmcf->request_id_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_phoneval_notify_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     return ngx_http_phoneval_capture_init(cf);
 }
@@ -398,6 +451,7 @@ ngx_http_phoneval_create_loc_conf(ngx_conf_t *cf)
     conf->normalize = NGX_CONF_UNSET;
     conf->strip_results = NGX_CONF_UNSET;
     conf->cache = NGX_CONF_UNSET;
+    conf->tags = NGX_CONF_UNSET_PTR;
 
     for (i = 0; i < PV_VERDICT_N; i++) {
         conf->cache_valid[i] = NGX_CONF_UNSET;
@@ -458,6 +512,17 @@ ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->results, prev->results, NULL);
     ngx_conf_merge_value(conf->normalize, prev->normalize, 0);
     ngx_conf_merge_value(conf->strip_results, prev->strip_results, 1);
+
+    ngx_conf_merge_str_value(conf->notify, prev->notify, "");
+    ngx_conf_merge_str_value(conf->notify_secret, prev->notify_secret, "");
+    ngx_conf_merge_bitmask_value(conf->notify_on, prev->notify_on,
+                            (NGX_CONF_BITMASK_SET
+                             |NGX_HTTP_PHONEVAL_VERDICT_BIT(PV_PENDING)
+                             |NGX_HTTP_PHONEVAL_VERDICT_BIT(PV_VALID_CONFIRMED)
+                             |NGX_HTTP_PHONEVAL_VERDICT_BIT(PV_VALID_UNCONFIRMED)
+                             |NGX_HTTP_PHONEVAL_VERDICT_BIT(PV_INVALID)));
+    ngx_conf_merge_ptr_value(conf->tags, prev->tags, NULL);
+    ngx_conf_merge_str_value(conf->tag_pass, prev->tag_pass, "");
 
     if (!conf->cache_set) {
         conf->zone = prev->zone;
@@ -645,14 +710,18 @@ ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
 }
 
 
+/* phoneval_pass, phoneval_notify, phoneval_tag_pass: an internal URI */
+
 static char *
 ngx_http_phoneval_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_phoneval_loc_conf_t *plcf = conf;
+    char  *p = conf;
 
-    ngx_str_t  *value;
+    ngx_str_t  *field, *value;
 
-    if (plcf->pass.data) {
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
         return "is duplicate";
     }
 
@@ -660,19 +729,100 @@ ngx_http_phoneval_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (value[1].len < 2 || value[1].data[0] != '/') {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"phoneval_pass\" must be a local URI such as "
-                           "\"/_phoneval\", not \"%V\"", &value[1]);
+                           "\"%V\" must be a local URI such as "
+                           "\"/_phoneval\", not \"%V\"", &cmd->name,
+                           &value[1]);
         return NGX_CONF_ERROR;
     }
 
     if (ngx_strlchr(value[1].data, value[1].data + value[1].len, '?')) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"phoneval_pass\" URI \"%V\" must not have "
-                           "arguments", &value[1]);
+                           "\"%V\" URI \"%V\" must not have arguments",
+                           &cmd->name, &value[1]);
         return NGX_CONF_ERROR;
     }
 
-    plcf->pass = value[1];
+    *field = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_phoneval_notify_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_phoneval_loc_conf_t *plcf = conf;
+
+    int          v;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (plcf->notify_on) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        v = pv_verdict_from_name((char *) value[i].data, value[i].len);
+
+        if (v < 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown verdict \"%V\": expected "
+                               "VALID_CONFIRMED, VALID_UNCONFIRMED, INVALID "
+                               "or PENDING", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        plcf->notify_on |= NGX_HTTP_PHONEVAL_VERDICT_BIT(v);
+    }
+
+    plcf->notify_on |= NGX_CONF_BITMASK_SET;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_phoneval_tag(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_phoneval_loc_conf_t *plcf = conf;
+
+    int                       v;
+    ngx_str_t                *value;
+    ngx_http_phoneval_tag_t  *tag;
+
+    value = cf->args->elts;
+
+    v = pv_verdict_from_name((char *) value[1].data, value[1].len);
+
+    if (v < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown verdict \"%V\": expected "
+                           "VALID_CONFIRMED, VALID_UNCONFIRMED, INVALID "
+                           "or PENDING", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[2].len == 0) {
+        return "has an empty tag";
+    }
+
+    if (plcf->tags == NGX_CONF_UNSET_PTR) {
+        plcf->tags = ngx_array_create(cf->pool, 4,
+                                      sizeof(ngx_http_phoneval_tag_t));
+        if (plcf->tags == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    tag = ngx_array_push(plcf->tags);
+    if (tag == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    tag->verdict = v;
+    tag->tag = value[2];
 
     return NGX_CONF_OK;
 }

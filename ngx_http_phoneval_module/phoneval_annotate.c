@@ -417,7 +417,7 @@ pv_annotate_texts(const pv_annotate_conf_t *conf, const pv_result_t *res,
         /* a repeated target would write one entry or member twice */
 
         for (j = 0; j < i; j++) {
-            if ((fields || conf->targets[j].by_key == tg->by_key)
+            if ((fields || !conf->targets[j].by_key == !tg->by_key)
                 && conf->targets[j].name_len == tg->name_len
                 && memcmp(conf->targets[j].name, tg->name, tg->name_len) == 0)
             {
@@ -426,7 +426,9 @@ pv_annotate_texts(const pv_annotate_conf_t *conf, const pv_result_t *res,
             }
         }
 
-        if (t[i].shadowed) {
+        /* only stripping: nothing is written */
+
+        if (t[i].shadowed || res->kind == PV_RESULT_NONE) {
             continue;
         }
 

@@ -477,4 +477,21 @@ int pv_annotate_contact(const pv_u_char *p, size_t len,
     size_t *nedits, size_t *cap);
 
 
+/* ---- follow-up tags --------------------------------------------------- */
+
+/*
+ * Adds the tags to the contact's "tags" array: tags already there (by
+ * decoded value) are not added again, the others keep their bytes; a
+ * missing member is appended, a null one replaced.  The caller passes
+ * distinct tags; equal ones are added once.
+ * Returns 0, PV_TAGS_ENOTARRAY when "tags" is neither an array nor null
+ * (left untouched), or -1 on allocation failure.
+ */
+#define PV_TAGS_ENOTARRAY  1
+
+int pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
+    const pv_u_char **tags, const size_t *tag_lens, size_t ntags,
+    pv_pool_t *pool, pv_edit_t **edits, size_t *nedits, size_t *cap);
+
+
 #endif /* _PHONEVAL_CORE_H_INCLUDED_ */

@@ -17,7 +17,7 @@
 
 static pv_doc_rc_e pv_doc_contact(const pv_u_char *p, size_t len,
     const pv_doc_conf_t *conf, pv_pool_t *pool, size_t open, long index,
-    pv_contact_t *c, pv_json_error_t *err);
+    pv_contact_t *c, pv_json_error_t *err, size_t *bulk);
 static void pv_doc_country(const pv_u_char *p, const pv_json_item_t *item,
     char country[3]);
 static int pv_doc_blank(const pv_u_char *s, size_t n);
@@ -66,42 +66,25 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
 
     if (p[root] == '{') {
 
-        arr = 0;
+        /* one pass: the root as a contact, noting a bulk array on the way */
 
-        if (conf->bulk_field_len) {
-            pv_json_iter_init(&it, p, len, root);
-
-            while (pv_json_iter_next(&it, &item)) {
-                if (item.type == PV_JSON_ARRAY
-                    && pv_json_string_eq(p, item.key_start, item.key_end,
-                                         conf->bulk_field,
-                                         conf->bulk_field_len))
-                {
-                    arr = item.start;
-                    break;
-                }
-            }
+        doc->contacts = pv_alloc(pool, sizeof(pv_contact_t));
+        if (doc->contacts == NULL) {
+            return PV_DOC_ENOMEM;
         }
 
+        arr = 0;
+
+        rc = pv_doc_contact(p, len, conf, pool, root, -1, doc->contacts, err,
+                            &arr);
+
         if (arr == 0) {
-            doc->contacts = pv_alloc(pool, sizeof(pv_contact_t));
-            if (doc->contacts == NULL) {
-                return PV_DOC_ENOMEM;
-            }
-
             doc->ncontacts = 1;
-
-            rc = pv_doc_contact(p, len, conf, pool, root, -1, doc->contacts,
-                                err);
-
-            if (rc == PV_DOC_EPHONE_TYPE && bad_index) {
-                *bad_index = -1;
-            }
-
             return rc;
         }
 
         doc->root = PV_ROOT_BULK;
+        doc->contacts = NULL;
 
     } else if (p[root] == '[') {
         doc->root = PV_ROOT_ARRAY;
@@ -148,7 +131,7 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
 
     while (pv_json_iter_next(&it, &item)) {
         rc = pv_doc_contact(p, len, conf, pool, item.start, i,
-                            &doc->contacts[i], err);
+                            &doc->contacts[i], err, NULL);
 
         if (rc != PV_DOC_OK) {
             if (rc == PV_DOC_EPHONE_TYPE && bad_index) {
@@ -165,10 +148,16 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
 }
 
 
+/*
+ * Fills *c from the members of the object at open.  For the root object
+ * (bulk != NULL) it also looks for the bulk array; when there is one the
+ * root is not a contact, so a phone of a wrong type there is no error.
+ */
+
 static pv_doc_rc_e
 pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     pv_pool_t *pool, size_t open, long index, pv_contact_t *c,
-    pv_json_error_t *err)
+    pv_json_error_t *err, size_t *bulk)
 {
     int               have_country;
     size_t            n;
@@ -180,7 +169,6 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
 
     c->index = index;
     c->open = open;
-    c->close = pv_json_value_end(p, len, open) - 1;
     c->phone_state = PV_PHONE_ABSENT;
 
     have_country = 0;
@@ -234,10 +222,11 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
             default:
                 c->phone_state = PV_PHONE_WRONG_TYPE;
 
-                pv_doc_fail(p, len, item.start,
-                            "the phone is not a string, a number or null",
-                            err);
-                return PV_DOC_EPHONE_TYPE;
+                if (bulk == NULL) {
+                    goto wrong_type;
+                }
+
+                break;
             }
 
             continue;
@@ -252,10 +241,38 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
         {
             have_country = 1;
             pv_doc_country(p, &item, c->country);
+            continue;
+        }
+
+        if (bulk
+            && *bulk == 0
+            && item.type == PV_JSON_ARRAY
+            && conf->bulk_field_len
+            && pv_json_string_eq(p, item.key_start, item.key_end,
+                                 conf->bulk_field, conf->bulk_field_len))
+        {
+            *bulk = item.start;
         }
     }
 
+    /* the iterator stops at the closing brace */
+
+    c->close = it.pos;
+
+    if (c->phone_state == PV_PHONE_WRONG_TYPE
+        && (bulk == NULL || *bulk == 0))
+    {
+        goto wrong_type;
+    }
+
     return PV_DOC_OK;
+
+wrong_type:
+
+    pv_doc_fail(p, len, c->phone.start,
+                "the phone is not a string, a number or null", err);
+
+    return PV_DOC_EPHONE_TYPE;
 }
 
 

@@ -105,7 +105,7 @@ typedef struct {
 #define PV_JSON_NO_FRAME      ((size_t) -1)
 
 /* members compared pairwise as they come; beyond: sorted at the close */
-#define PV_JSON_LINEAR_MAX    16
+#define PV_JSON_LINEAR_MAX    32
 
 /* records on the C stack before the pool is asked for anything */
 #define PV_JSON_LOCAL_KEYS    64
@@ -693,7 +693,7 @@ pv_json_push(pv_json_ctx_t *ctx, size_t start, size_t end, uint32_t hash,
     if (ctx->nkeys == ctx->cap) {
         cap = ctx->cap * 2;
 
-        if (cap > (size_t) -1 / sizeof(pv_json_key_t)) {
+        if (ctx->pool == NULL || cap > (size_t) -1 / sizeof(pv_json_key_t)) {
             keys = NULL;
 
         } else {
@@ -1219,14 +1219,18 @@ pv_json_string_end(const pv_u_char *p, size_t len, size_t pos)
     const pv_u_char  *q;
 
     i = pos + 1;
-    lim = (len - i > 32) ? i + 32 : len;
+    lim = (len - i > 16) ? i + 16 : len;
 
     while (i < lim) {
         if (p[i] == '"') {
             return i + 1;
         }
 
-        i += (p[i] == '\\') ? 2 : 1;
+        if (p[i] == '\\') {
+            break;
+        }
+
+        i++;
     }
 
     if (i >= len) {
@@ -1492,9 +1496,9 @@ pv_json_string_eq(const pv_u_char *p, size_t start, size_t end,
 size_t
 pv_json_quote(const pv_u_char *s, size_t len, pv_u_char *out)
 {
-    size_t            i;
-    pv_u_char         c, *o;
-    static const char hex[] = "0123456789abcdef";
+    size_t                   i;
+    pv_u_char                c, *o;
+    static const pv_u_char   hex[] = "0123456789abcdef";
 
     o = out;
     *o++ = '"';

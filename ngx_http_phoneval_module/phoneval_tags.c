@@ -1,0 +1,204 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * Follow-up tags: merge tags into a contact's "tags" array without
+ * touching the tags already there.
+ */
+
+
+#include <string.h>
+
+#include "phoneval_core.h"
+
+
+static int pv_tags_push(pv_pool_t *pool, pv_edit_t **edits, size_t *nedits,
+    size_t *cap, size_t start, size_t end, const pv_u_char *data,
+    size_t len);
+static int pv_tags_has(const pv_u_char *p, size_t len, size_t open,
+    const pv_u_char *tag, size_t tag_len);
+
+
+int
+pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
+    const pv_u_char **tags, const size_t *tag_lens, size_t ntags,
+    pv_pool_t *pool, pv_edit_t **edits, size_t *nedits, size_t *cap)
+{
+    size_t            i, j, size, at;
+    pv_u_char        *out, *o;
+    pv_json_iter_t    it;
+    pv_json_item_t    item, tags_item;
+    int               found, nonempty, dup;
+
+    if (ntags == 0) {
+        return 0;
+    }
+
+    found = 0;
+    at = 0;
+    memset(&tags_item, 0, sizeof(pv_json_item_t));
+
+    pv_json_iter_init(&it, p, len, c->open);
+
+    while (pv_json_iter_next(&it, &item)) {
+        if (pv_json_string_eq(p, item.key_start, item.key_end,
+                              (const pv_u_char *) "tags", 4))
+        {
+            tags_item = item;
+            found = 1;
+            break;
+        }
+    }
+
+    if (found && tags_item.type != PV_JSON_ARRAY
+        && tags_item.type != PV_JSON_NULL)
+    {
+        return PV_TAGS_ENOTARRAY;
+    }
+
+    size = 16;
+
+    for (i = 0; i < ntags; i++) {
+        size += 2 + 6 * tag_lens[i] + 1;
+    }
+
+    out = pv_alloc(pool, size + sizeof("\"tags\":[]") + 1);
+    if (out == NULL) {
+        return -1;
+    }
+
+    o = out;
+
+    if (found && tags_item.type == PV_JSON_ARRAY) {
+
+        /* append the missing ones before the closing bracket */
+
+        nonempty = 0;
+        pv_json_iter_init(&it, p, len, tags_item.start);
+
+        while (pv_json_iter_next(&it, &item)) {
+            nonempty = 1;
+            at = item.end;
+        }
+
+        if (!nonempty) {
+            at = tags_item.start + 1;
+        }
+
+        for (i = 0; i < ntags; i++) {
+            if (pv_tags_has(p, len, tags_item.start, tags[i], tag_lens[i])) {
+                continue;
+            }
+
+            for (dup = 0, j = 0; j < i; j++) {
+                if (tag_lens[j] == tag_lens[i]
+                    && memcmp(tags[j], tags[i], tag_lens[i]) == 0)
+                {
+                    dup = 1;
+                }
+            }
+
+            if (dup) {
+                continue;
+            }
+
+            if (nonempty) {
+                *o++ = ',';
+            }
+
+            o += pv_json_quote(tags[i], tag_lens[i], o);
+            nonempty = 1;
+        }
+
+        if (o == out) {
+            return 0;
+        }
+
+        return pv_tags_push(pool, edits, nedits, cap, at, at, out, o - out);
+    }
+
+    /* a new member, or a null one replaced by an array */
+
+    if (!found) {
+        memcpy(o, ",\"tags\":", 8);
+        o += 8;
+    }
+
+    *o++ = '[';
+
+    for (i = 0; i < ntags; i++) {
+        if (i) {
+            *o++ = ',';
+        }
+
+        o += pv_json_quote(tags[i], tag_lens[i], o);
+    }
+
+    *o++ = ']';
+
+    if (found) {
+        return pv_tags_push(pool, edits, nedits, cap, tags_item.start,
+                            tags_item.end, out, o - out);
+    }
+
+    /* the contact has its phone member, so it is never empty here */
+    return pv_tags_push(pool, edits, nedits, cap, c->close, c->close,
+                        out, o - out);
+}
+
+
+/* a tag equal to an element already there (decoded) is not added again */
+
+static int
+pv_tags_has(const pv_u_char *p, size_t len, size_t open,
+    const pv_u_char *tag, size_t tag_len)
+{
+    pv_json_iter_t  it;
+    pv_json_item_t  item;
+
+    pv_json_iter_init(&it, p, len, open);
+
+    while (pv_json_iter_next(&it, &item)) {
+        if (item.type == PV_JSON_STRING
+            && pv_json_string_eq(p, item.start, item.end, tag, tag_len))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+pv_tags_push(pv_pool_t *pool, pv_edit_t **edits, size_t *nedits,
+    size_t *cap, size_t start, size_t end, const pv_u_char *data,
+    size_t len)
+{
+    size_t      n;
+    pv_edit_t  *e;
+
+    if (*nedits == *cap) {
+        n = *cap ? *cap * 2 : 8;
+
+        e = pv_alloc(pool, n * sizeof(pv_edit_t));
+        if (e == NULL) {
+            return -1;
+        }
+
+        if (*nedits) {
+            memcpy(e, *edits, *nedits * sizeof(pv_edit_t));
+        }
+
+        *edits = e;
+        *cap = n;
+    }
+
+    e = &(*edits)[(*nedits)++];
+    e->start = start;
+    e->end = end;
+    e->data = data;
+    e->len = len;
+
+    return 0;
+}
