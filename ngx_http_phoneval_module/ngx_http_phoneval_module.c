@@ -700,6 +700,22 @@ ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (conf->output == PV_OUTPUT_FIELDS) {
+        ngx_uint_t  i;
+
+        for (i = 0; i < conf->ntargets; i++) {
+            if (conf->targets[i].name_len == conf->phone_field.len
+                && ngx_strncmp(conf->targets[i].name, conf->phone_field.data,
+                               conf->phone_field.len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "result target \"%V\" is the phone "
+                                   "member itself", &conf->phone_field);
+                return NGX_CONF_ERROR;
+            }
+        }
+    }
+
     if (conf->cache && conf->zone == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"phoneval_cache\" has no zone");

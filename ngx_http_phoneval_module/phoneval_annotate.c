@@ -254,12 +254,12 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
     while (pv_json_iter_next(&it, &item)) {
         last_end = item.end;
 
-        if (!found
-            && pv_json_string_eq(p, item.key_start, item.key_end,
-                                 pv_customfields, sizeof(pv_customfields) - 1))
+        if (pv_json_string_eq(p, item.key_start, item.key_end,
+                              pv_customfields, sizeof(pv_customfields) - 1))
         {
             found = 1;
             cf = item;
+            break;
         }
     }
 

@@ -110,7 +110,8 @@ static const json_case_t  cases[] = {
 
     /* strings and escapes */
     BAD("\"abc", SYN, 4), BAD("\"", SYN, 1), BAD("\"\\", SYN, 2),
-    BAD("\"\\\"", SYN, 3), BAD("\"\\u00", SYN, 5), BAD("\"\\uD83D\\uDE", SYN, 1),
+    BAD("\"\\\"", SYN, 3), BAD("\"\\u00", SYN, 5),
+    BAD("\"\\uD83D\\uDE", SYN, 1),
     BAD("\"\\x\"", SYN, 1), BAD("\"\\U0041\"", SYN, 1),
     BAD("\"\\'\"", SYN, 1), BAD("\"\\a\"", SYN, 1), BAD("\"\\0\"", SYN, 1),
     BAD("\"ab\\ \"", SYN, 3),
@@ -429,88 +430,13 @@ test_depth(void)
 }
 
 
-static uint32_t
-fnv(const char *s)
-{
-    uint32_t  h = 2166136261u;
-
-    while (*s) {
-        h = (h ^ (unsigned char) *s++) * 16777619u;
-    }
-
-    return h;
-}
-
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-    unsigned long long  x = *(const unsigned long long *) a;
-    unsigned long long  y = *(const unsigned long long *) b;
-
-    return (x > y) - (x < y);
-}
-
-
-/* eight letters drawn from i */
-
-static void
-collision_name(char *name, unsigned long long i)
-{
-    int  k;
-
-    i = i * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
-
-    for (k = 0; k < 8; k++) {
-        name[k] = (char) ('a' + (i >> (8 * k)) % 26);
-        i ^= i >> 29;
-        i *= 0xbf58476d1ce4e5b9ULL;
-    }
-
-    name[8] = '\0';
-}
-
-
-/* two different names with the same 32-bit FNV-1a hash */
-
-static int
-find_collision(char *n1, char *n2)
-{
-    size_t               i, n;
-    unsigned long long  *v;
-    char                 name[16];
-
-    n = 300000;
-    v = xmalloc(n * sizeof(unsigned long long));
-
-    for (i = 0; i < n; i++) {
-        collision_name(name, i);
-        v[i] = (unsigned long long) fnv(name) << 32 | i;
-    }
-
-    qsort(v, n, sizeof(unsigned long long), cmp_u64);
-
-    for (i = 1; i < n; i++) {
-        if (v[i] >> 32 == v[i - 1] >> 32) {
-            collision_name(n1, v[i - 1] & 0xffffffff);
-            collision_name(n2, v[i] & 0xffffffff);
-            free(v);
-            return 1;
-        }
-    }
-
-    free(v);
-    return 0;
-}
-
-
 static void
 test_large_objects(void)
 {
-    int          i;
-    char        *o, n1[16], n2[16];
+    int          i, n, k;
+    char        *o;
     size_t       off, at;
-    static char  buf[100000];
+    static char  buf[200000];
 
     /* 200 distinct members */
 
@@ -575,35 +501,60 @@ test_large_objects(void)
     PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_EDUPLICATE);
     PV_CHECK_INT(off, at);
 
-    /* hash collisions are not duplicates, small or large objects */
+    /*
+     * Names alike at both ends: the cheap name hash collides for them
+     * all, so equality rests on the full comparison, small or large.
+     */
 
-    if (find_collision(n1, n2)) {
-        PV_CHECK(fnv(n1) == fnv(n2) && strcmp(n1, n2) != 0);
+    o = buf;
+    o += sprintf(o, "{\"abcdefgh1ijklmnop\":1,\"abcdefgh2ijklmnop\":2}");
+    PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_OK);
 
-        o = buf;
-        o += sprintf(o, "{\"%s\":1,\"%s\":2}", n1, n2);
-        PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_OK);
+    o = buf;
+    o += sprintf(o, "{\"abcdefgh1ijklmnop\":1,\"abcdefgh2ijklmnop\":2,"
+                 "\"abcdefgh\\u0031ijklmnop\":3}");
+    PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_EDUPLICATE);
+    PV_CHECK_INT(off, strstr(buf, "\"abcdefgh\\u0031") - buf);
 
-        o = buf;
-        o += sprintf(o, "{\"%s\":1,\"%s\":2,\"%s\":3}", n1, n2, n1);
-        PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_EDUPLICATE);
+    o = buf;
+    *o++ = '{';
+    for (i = 0; i < 3000; i++) {
+        o += sprintf(o, "%s\"abcdefgh%05dijklmnop\":1", i ? "," : "",
+                     (i * 7919) % 3000);
+    }
+    *o++ = '}';
+    PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_OK);
 
-        o = buf;
-        *o++ = '{';
-        for (i = 0; i < 30; i++) {
-            o += sprintf(o, "\"%s%d\":1,", i % 2 ? n1 : n2, i / 2);
+    o--;
+    at = o - buf + 1;
+    o += sprintf(o, ",\"abcdefgh01234ijklmnop\":3}");
+    PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_EDUPLICATE);
+    PV_CHECK_INT(off, at);
+
+    o = buf + at - 1;
+    o += sprintf(o, ",\"abcdefgh0123\\u0034ijklmnop\":3}");
+    PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_EDUPLICATE);
+    PV_CHECK_INT(off, at);
+
+    /* every size around the switch from pairwise checks to the sort */
+
+    for (n = 1; n < 80; n++) {
+        for (k = 0; k < n; k += 1 + n / 7) {
+            o = buf;
+            *o++ = '{';
+            for (i = 0; i < n; i++) {
+                o += sprintf(o, "%s\"m%d\":[%d]", i ? "," : "", i, i);
+            }
+            *o++ = '}';
+            PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_OK);
+
+            o--;
+            at = o - buf + 1;
+            o += sprintf(o, ",\"m%d\":0,\"z\":{\"m%d\":1}}", k, k);
+            PV_CHECK_INT(check_doc(buf, o - buf, 512, &off),
+                         PV_JSON_EDUPLICATE);
+            PV_CHECK_INT(off, at);
         }
-        o += sprintf(o, "\"%s\":1,\"%s\":2}", n2, n1);
-        PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_OK);
-
-        o--;
-        at = o - buf + 1;
-        o += sprintf(o, ",\"%s\":3}", n2);
-        PV_CHECK_INT(check_doc(buf, o - buf, 512, &off), PV_JSON_EDUPLICATE);
-        PV_CHECK_INT(off, at);
-
-    } else {
-        PV_CHECK(0);
     }
 
     /* 5000 members: the close-time sort, not a quadratic scan */
@@ -1049,10 +1000,72 @@ test_random(void)
 }
 
 
+static void *
+no_alloc(void *data, size_t size)
+{
+    (void) data;
+    (void) size;
+
+    return NULL;
+}
+
+
+/* small documents need no memory at all; a failing pool is ENOMEM */
+
+static void
+test_nomem(void)
+{
+    int               i;
+    char              buf[4096], *o;
+    pv_pool_t         pool;
+    pv_json_error_t   err;
+
+    pool.alloc = no_alloc;
+    pool.data = NULL;
+
+    o = buf;
+    o += sprintf(o, "{\"contacts\":[");
+    for (i = 0; i < 20; i++) {
+        o += sprintf(o, "%s{\"phone\":\"1\",\"a\":{\"b\":[1,{\"c\":2}]}}",
+                     i ? "," : "");
+    }
+    o += sprintf(o, "]}");
+
+    PV_CHECK_INT(pv_json_validate((const pv_u_char *) buf, o - buf, 512,
+                                  &pool, &err), PV_JSON_OK);
+
+    o = buf;
+    for (i = 0; i < 100; i++) {
+        *o++ = '[';
+    }
+    for (i = 0; i < 100; i++) {
+        *o++ = ']';
+    }
+
+    PV_CHECK_INT(pv_json_validate((const pv_u_char *) buf, o - buf, 512,
+                                  &pool, &err), PV_JSON_ENOMEM);
+    PV_CHECK_INT(err.rc, PV_JSON_ENOMEM);
+    PV_CHECK_INT(err.offset, 64);
+    PV_CHECK_STR(err.message, "out of memory");
+
+    o = buf;
+    *o++ = '{';
+    for (i = 0; i < 100; i++) {
+        o += sprintf(o, "%s\"k%d\":%d", i ? "," : "", i, i);
+    }
+    *o++ = '}';
+
+    PV_CHECK_INT(pv_json_validate((const pv_u_char *) buf, o - buf, 512,
+                                  &pool, &err), PV_JSON_ENOMEM);
+    PV_CHECK_INT(err.offset, (size_t) (strstr(buf, "\"k63\"") - buf));
+}
+
+
 int
 main(void)
 {
     test_table();
+    test_nomem();
     test_messages();
     test_line_column();
     test_depth();

@@ -1,0 +1,424 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * Finding the contacts of a body, their phones and countries.
+ */
+
+
+#include "phoneval_core.h"
+#include "pv_test.h"
+
+
+#define S(s)  (const pv_u_char *) s, sizeof(s) - 1
+
+
+static pv_doc_conf_t  conf = {
+    S("phone"), S("country"), S("contacts"), 512
+};
+
+
+typedef struct {
+    const char          *doc;
+    pv_doc_rc_e          rc;
+    pv_root_e            root;
+    size_t               ncontacts;
+    pv_phone_state_e     state;        /* of the first contact */
+    const char          *text;         /* its phone text, NULL: none */
+    const char          *country;
+    const char          *err_at;       /* error offset: where this starts */
+    long                 bad_index;
+} doc_case_t;
+
+
+static const doc_case_t  cases[] = {
+
+    /* single contacts and their phones */
+    { "{\"phone\":\"+12095550142\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "+12095550142", "", NULL, -1 },
+    { " \n{ \"firstName\" : \"Test\" }\n", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{}", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_ABSENT, NULL, "", NULL,
+      -1 },
+    { "{\"phone\":null}", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_NULL, NULL,
+      "", NULL, -1 },
+    { "{\"phone\":\"\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_NULL, "",
+      "", NULL, -1 },
+    { "{\"phone\":\"  \\t\\n \"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_NULL, "  \t\n ", "", NULL, -1 },
+    { "{\"phone\":\"\\u00a0\xe3\x80\x80\xe2\x80\x82\"}", PV_DOC_OK,
+      PV_ROOT_CONTACT, 1, PV_PHONE_NULL, "\xc2\xa0\xe3\x80\x80\xe2\x80\x82",
+      "", NULL, -1 },
+    { "{\"phone\":\" 1 \"}", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_TEXT,
+      " 1 ", "", NULL, -1 },
+    { "{\"phone\":\"\xc2\xa0x\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "\xc2\xa0x", "", NULL, -1 },
+    { "{\"phone\":\"\\u002b1 (209) 555-0142\"}", PV_DOC_OK, PV_ROOT_CONTACT,
+      1, PV_PHONE_TEXT, "+1 (209) 555-0142", "", NULL, -1 },
+    { "{\"ph\\u006fne\":\"1\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "1", "", NULL, -1 },
+    { "{\"phone\":12095550142}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "12095550142", "", NULL, -1 },
+    { "{\"phone\":-1.5e3 }", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_TEXT,
+      "-1.5e3", "", NULL, -1 },
+    { "{\"phone\":1234567890123456789012}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "1234567890123456789012", "", NULL, -1 },
+    { "{\"x\":{\"phone\":\"1\"},\"phones\":\"2\",\"Phone\":\"3\"}",
+      PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"phone\":true}", PV_DOC_EPHONE_TYPE, PV_ROOT_CONTACT, 1,
+      PV_PHONE_WRONG_TYPE, NULL, "", "true", -1 },
+    { "{\"phone\":false}", PV_DOC_EPHONE_TYPE, PV_ROOT_CONTACT, 1,
+      PV_PHONE_WRONG_TYPE, NULL, "", "false", -1 },
+    { "{\"a\":1,\"phone\":{\"n\":\"1\"}}", PV_DOC_EPHONE_TYPE,
+      PV_ROOT_CONTACT, 1, PV_PHONE_WRONG_TYPE, NULL, "", "{\"n\"", -1 },
+    { "{\"phone\":[\"1\"]}", PV_DOC_EPHONE_TYPE, PV_ROOT_CONTACT, 1,
+      PV_PHONE_WRONG_TYPE, NULL, "", "[", -1 },
+
+    /* countries */
+    { "{\"phone\":\"1\",\"country\":\"ca\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "1", "CA", NULL, -1 },
+    { "{\"country\":\"US\",\"phone\":\"1\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "1", "US", NULL, -1 },
+    { "{\"country\":\"\\u0055\\u0073\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_ABSENT, NULL, "US", NULL, -1 },
+    { "{\"country\":\"USA\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"country\":\"\\u0055\\u0053\\u0041\"}", PV_DOC_OK, PV_ROOT_CONTACT,
+      1, PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"country\":\"U1\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"country\":\"\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_ABSENT,
+      NULL, "", NULL, -1 },
+    { "{\"country\":\" US\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"country\":12}", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_ABSENT,
+      NULL, "", NULL, -1 },
+    { "{\"country\":null}", PV_DOC_OK, PV_ROOT_CONTACT, 1, PV_PHONE_ABSENT,
+      NULL, "", NULL, -1 },
+    { "{\"country\":\"a very long country name\"}", PV_DOC_OK,
+      PV_ROOT_CONTACT, 1, PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+
+    /* J3: everything else is left alone */
+    { "{\"phone\":\"+12095550142\",\"customFields\":[{\"id\":\"cf_FAKE1\","
+      "\"field_value\":1234567890123460}],\"score\":0.1}", PV_DOC_OK,
+      PV_ROOT_CONTACT, 1, PV_PHONE_TEXT, "+12095550142", "", NULL, -1 },
+
+    /* bulk bodies */
+    { "{\"contacts\":[{\"phone\":\"1\",\"country\":\"de\"},{\"name\":\"x\"},"
+      "{\"phone\":null}],\"locationId\":\"loc_TEST\"}", PV_DOC_OK,
+      PV_ROOT_BULK, 3, PV_PHONE_TEXT, "1", "DE", NULL, -1 },
+    { "{\"locationId\":\"l\", \"contacts\" : [ ] }", PV_DOC_OK, PV_ROOT_BULK,
+      0, PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"contact\\u0073\":[{}]}", PV_DOC_OK, PV_ROOT_BULK, 1,
+      PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"contacts\":\"x\",\"phone\":\"1\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "1", "", NULL, -1 },
+    { "{\"contacts\":null,\"phone\":\"1\"}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_TEXT, "1", "", NULL, -1 },
+    { "{\"contacts\":{\"phone\":\"1\"}}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
+      PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"phone\":true,\"contacts\":[{\"phone\":\"1\"}]}", PV_DOC_OK,
+      PV_ROOT_BULK, 1, PV_PHONE_TEXT, "1", "", NULL, -1 },
+    { "{\"contacts\":[{}],\"phone\":[1],\"country\":\"US\"}", PV_DOC_OK,
+      PV_ROOT_BULK, 1, PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    { "{\"contacts\":[{\"phone\":\"1\"}, 5]}", PV_DOC_EROOT, PV_ROOT_BULK, 0,
+      PV_PHONE_ABSENT, NULL, "", "5]", 1 },
+    { "{\"contacts\":[[{\"phone\":\"1\"}]]}", PV_DOC_EROOT, PV_ROOT_BULK, 0,
+      PV_PHONE_ABSENT, NULL, "", "[{", 0 },
+    { "{\"contacts\":[null]}", PV_DOC_EROOT, PV_ROOT_BULK, 0,
+      PV_PHONE_ABSENT, NULL, "", "null", 0 },
+    { "{\"contacts\":[{\"phone\":\"1\"},{},{\"phone\":true}]}",
+      PV_DOC_EPHONE_TYPE, PV_ROOT_BULK, 3, PV_PHONE_TEXT, "1", "", "true",
+      2 },
+
+    /* root arrays */
+    { "[{\"phone\":\"1\"},{\"phone\":\"2\"}]", PV_DOC_OK, PV_ROOT_ARRAY, 2,
+      PV_PHONE_TEXT, "1", "", NULL, -1 },
+    { " [ ] ", PV_DOC_OK, PV_ROOT_ARRAY, 0, PV_PHONE_ABSENT, NULL, "", NULL,
+      -1 },
+    { "[1]", PV_DOC_EROOT, PV_ROOT_ARRAY, 0, PV_PHONE_ABSENT, NULL, "",
+      "1]", 0 },
+    { "[{}, []]", PV_DOC_EROOT, PV_ROOT_ARRAY, 0, PV_PHONE_ABSENT, NULL, "",
+      "[]]", 1 },
+    { "[{\"contacts\":[{\"phone\":\"1\"}]}]", PV_DOC_OK, PV_ROOT_ARRAY, 1,
+      PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+
+    /* other roots */
+    { " \"x\"", PV_DOC_EROOT, PV_ROOT_CONTACT, 0, PV_PHONE_ABSENT, NULL, "",
+      "\"x\"", -1 },
+    { "12", PV_DOC_EROOT, PV_ROOT_CONTACT, 0, PV_PHONE_ABSENT, NULL, "",
+      "12", -1 },
+    { "null", PV_DOC_EROOT, PV_ROOT_CONTACT, 0, PV_PHONE_ABSENT, NULL, "",
+      "null", -1 },
+
+    /* bad JSON: J1 and friends */
+    { "{\"phone\":\"+12095550100\",\"firstName\":\"Test\","
+      "\"phone\":\"+12095550199\"}", PV_DOC_EJSON, PV_ROOT_CONTACT, 0,
+      PV_PHONE_ABSENT, NULL, "", "\"phone\":\"+12095550199\"", -1 },
+    { "{\"contacts\":[{\"phone\":\"1\",\"ph\\u006fne\":\"2\"}]}",
+      PV_DOC_EJSON, PV_ROOT_CONTACT, 0, PV_PHONE_ABSENT, NULL, "",
+      "\"ph\\u006fne\"", -1 },
+    { "{\"phone\":\"1\",}", PV_DOC_EJSON, PV_ROOT_CONTACT, 0,
+      PV_PHONE_ABSENT, NULL, "", "}", -1 },
+    { "", PV_DOC_EJSON, PV_ROOT_CONTACT, 0, PV_PHONE_ABSENT, NULL, "", "",
+      -1 }
+};
+
+
+static void
+test_table(void)
+{
+    size_t             i, len, want;
+    long               bad;
+    pv_doc_t           doc;
+    pv_arena_t         a;
+    pv_doc_rc_e        rc;
+    const char        *at;
+    pv_contact_t      *c;
+    pv_json_error_t    err;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pv_arena_init(&a);
+
+        len = strlen(cases[i].doc);
+        bad = 12345;
+
+        rc = pv_doc_scan((const pv_u_char *) cases[i].doc, len, &conf,
+                         &a.pool, &doc, &err, &bad);
+
+        pv_test_run++;
+        if (rc != cases[i].rc) {
+            pv_test_failed++;
+            fprintf(stderr, "case %d \"%s\": expected rc %d, got %d\n",
+                    (int) i, cases[i].doc, (int) cases[i].rc, (int) rc);
+            pv_arena_free(&a);
+            continue;
+        }
+
+        if (cases[i].err_at) {
+            at = strstr(cases[i].doc, cases[i].err_at);
+            want = (*cases[i].err_at == '\0') ? len
+                                              : (size_t) (at - cases[i].doc);
+
+            PV_CHECK(at != NULL);
+            PV_CHECK_INT(err.offset, want);
+            PV_CHECK_INT(err.line, 1);
+            PV_CHECK_INT(err.column, want + 1);
+            PV_CHECK(err.message != NULL && err.message[0] != '\0');
+            PV_CHECK_INT(bad, cases[i].bad_index);
+        }
+
+        if (rc == PV_DOC_EJSON || rc == PV_DOC_EROOT) {
+            pv_arena_free(&a);
+            continue;
+        }
+
+        PV_CHECK_INT(doc.root, cases[i].root);
+        PV_CHECK_INT(doc.ncontacts, cases[i].ncontacts);
+
+        if (doc.ncontacts == 0) {
+            PV_CHECK_INT(rc, PV_DOC_OK);
+            pv_arena_free(&a);
+            continue;
+        }
+
+        c = &doc.contacts[0];
+
+        PV_CHECK_INT(c->phone_state, cases[i].state);
+        PV_CHECK_STR(c->country, cases[i].country);
+        PV_CHECK_INT(cases[i].doc[c->open], '{');
+        PV_CHECK_INT(cases[i].doc[c->close], '}');
+        PV_CHECK_INT(c->index, doc.root == PV_ROOT_CONTACT ? -1 : 0);
+
+        if (cases[i].text) {
+            PV_CHECK(c->phone_text != NULL);
+            if (c->phone_text) {
+                PV_CHECK_MEM(c->phone_text, c->phone_len, cases[i].text);
+            }
+
+        } else if (c->phone_state != PV_PHONE_WRONG_TYPE) {
+            PV_CHECK(c->phone_text == NULL);
+        }
+
+        if (c->phone_state != PV_PHONE_ABSENT) {
+            PV_CHECK(pv_json_string_eq((const pv_u_char *) cases[i].doc,
+                                       c->phone.key_start, c->phone.key_end,
+                                       (const pv_u_char *) "phone", 5));
+            PV_CHECK_INT(c->phone.end,
+                         pv_json_value_end((const pv_u_char *) cases[i].doc,
+                                           len, c->phone.start));
+        }
+
+        pv_arena_free(&a);
+    }
+}
+
+
+static void
+test_bulk_details(void)
+{
+    long               bad;
+    size_t             len;
+    pv_doc_t           doc;
+    pv_arena_t         a;
+    pv_contact_t      *c;
+    pv_json_error_t    err;
+    const char        *s;
+
+    s = "{\n"
+        "  \"contacts\": [\n"
+        "    { \"phone\": \"+12095550142\", \"country\": \"us\" },\n"
+        "    { \"firstName\": \"B\" },\n"
+        "    { \"phone\": null },\n"
+        "    { \"phone\": 4915112345678 }\n"
+        "  ]\n"
+        "}\n";
+
+    len = strlen(s);
+    pv_arena_init(&a);
+
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, len, &conf, &a.pool,
+                             &doc, &err, NULL), PV_DOC_OK);
+    PV_CHECK_INT(doc.root, PV_ROOT_BULK);
+    PV_CHECK_INT(doc.ncontacts, 4);
+
+    c = doc.contacts;
+
+    PV_CHECK_INT(c[0].index, 0);
+    PV_CHECK_INT(c[1].index, 1);
+    PV_CHECK_INT(c[2].index, 2);
+    PV_CHECK_INT(c[3].index, 3);
+
+    PV_CHECK_INT(c[0].open, strstr(s, "{ \"phone\": \"+1") - s);
+    PV_CHECK_INT(c[0].close, strstr(s, "\"us\" }") - s + 5);
+    PV_CHECK_INT(c[1].open, strstr(s, "{ \"firstName\"") - s);
+    PV_CHECK_INT(c[1].close, strstr(s, "\"B\" }") - s + 4);
+
+    PV_CHECK_INT(c[0].phone_state, PV_PHONE_TEXT);
+    PV_CHECK_MEM(c[0].phone_text, c[0].phone_len, "+12095550142");
+    PV_CHECK_STR(c[0].country, "US");
+    PV_CHECK_INT(c[0].phone.key_start, strstr(s, "\"phone\": \"+1") - s);
+    PV_CHECK_INT(c[0].phone.start, strstr(s, "\"+1") - s);
+    PV_CHECK_INT(c[0].phone.type, PV_JSON_STRING);
+
+    PV_CHECK_INT(c[1].phone_state, PV_PHONE_ABSENT);
+    PV_CHECK_STR(c[1].country, "");
+    PV_CHECK_INT(c[2].phone_state, PV_PHONE_NULL);
+    PV_CHECK_INT(c[3].phone_state, PV_PHONE_TEXT);
+    PV_CHECK_MEM(c[3].phone_text, c[3].phone_len, "4915112345678");
+    PV_CHECK_INT(c[3].phone.type, PV_JSON_NUMBER);
+
+    pv_arena_free(&a);
+
+    /* a wrong phone type deep in a pretty body: line and column */
+
+    s = "{\"contacts\":[\n  {\"phone\":\"1\"},\n  {\"phone\": [] }\n]}";
+    len = strlen(s);
+    pv_arena_init(&a);
+
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, len, &conf, &a.pool,
+                             &doc, &err, &bad), PV_DOC_EPHONE_TYPE);
+    PV_CHECK_INT(bad, 1);
+    PV_CHECK_INT(err.offset, strstr(s, "[] }") - s);
+    PV_CHECK_INT(err.line, 3);
+    PV_CHECK_INT(err.column, 13);
+
+    pv_arena_free(&a);
+}
+
+
+static void
+test_conf(void)
+{
+    long             bad;
+    size_t           len;
+    pv_doc_t         doc;
+    pv_arena_t       a;
+    pv_json_error_t  err;
+    const char      *s;
+
+    pv_doc_conf_t  other = {
+        S("mobile"), S("cc"), S("items"), 3
+    };
+
+    pv_doc_conf_t  nobulk = {
+        S("phone"), S("country"), NULL, 0, 0
+    };
+
+    s = "{\"items\":[{\"mobile\":\"7\",\"cc\":\"fr\",\"phone\":true}]}";
+    len = strlen(s);
+    pv_arena_init(&a);
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, len, &other, &a.pool,
+                             &doc, &err, &bad), PV_DOC_OK);
+    PV_CHECK_INT(doc.root, PV_ROOT_BULK);
+    PV_CHECK_INT(doc.ncontacts, 1);
+    PV_CHECK_MEM(doc.contacts[0].phone_text, doc.contacts[0].phone_len, "7");
+    PV_CHECK_STR(doc.contacts[0].country, "FR");
+    pv_arena_free(&a);
+
+    /* max_depth 3: the contact is the third level, a member the fourth */
+
+    s = "{\"items\":[{\"a\":1}]}";
+    pv_arena_init(&a);
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, strlen(s), &other,
+                             &a.pool, &doc, &err, &bad), PV_DOC_OK);
+    pv_arena_free(&a);
+
+    s = "{\"items\":[{\"a\":[1]}]}";
+    pv_arena_init(&a);
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, strlen(s), &other,
+                             &a.pool, &doc, &err, &bad), PV_DOC_EJSON);
+    PV_CHECK_INT(err.rc, PV_JSON_EDEPTH);
+    PV_CHECK_INT(err.offset, 15);
+    pv_arena_free(&a);
+
+    /* no bulk field: the object is always one contact; 0 depth is 512 */
+
+    s = "{\"contacts\":[{\"phone\":\"1\"}],\"phone\":\"2\"}";
+    pv_arena_init(&a);
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, strlen(s), &nobulk,
+                             &a.pool, &doc, &err, &bad), PV_DOC_OK);
+    PV_CHECK_INT(doc.root, PV_ROOT_CONTACT);
+    PV_CHECK_MEM(doc.contacts[0].phone_text, doc.contacts[0].phone_len, "2");
+    pv_arena_free(&a);
+}
+
+
+static void
+test_depth(void)
+{
+    int              i;
+    char             buf[2000], *o;
+    pv_doc_t         doc;
+    pv_arena_t       a;
+    pv_json_error_t  err;
+
+    o = buf;
+    o += sprintf(o, "{\"phone\":\"1\",\"x\":");
+    for (i = 0; i < 600; i++) {
+        *o++ = '[';
+    }
+    for (i = 0; i < 600; i++) {
+        *o++ = ']';
+    }
+    *o++ = '}';
+
+    pv_arena_init(&a);
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) buf, o - buf, &conf,
+                             &a.pool, &doc, &err, NULL), PV_DOC_EJSON);
+    PV_CHECK_INT(err.rc, PV_JSON_EDEPTH);
+    PV_CHECK_INT(err.offset, 17 + 511);
+    pv_arena_free(&a);
+}
+
+
+int
+main(void)
+{
+    test_table();
+    test_bulk_details();
+    test_conf();
+    test_depth();
+
+    PV_TEST_DONE("test_doc");
+}
