@@ -15,6 +15,8 @@
 static int pv_tags_push(pv_pool_t *pool, pv_edit_t **edits, size_t *nedits,
     size_t *cap, size_t start, size_t end, const pv_u_char *data,
     size_t len);
+static int pv_tags_repeated(const pv_u_char **tags, const size_t *lens,
+    size_t i);
 static int pv_tags_has(const pv_u_char *p, size_t len, size_t open,
     const pv_u_char *tag, size_t tag_len);
 
@@ -24,11 +26,11 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
     const pv_u_char **tags, const size_t *tag_lens, size_t ntags,
     pv_pool_t *pool, pv_edit_t **edits, size_t *nedits, size_t *cap)
 {
-    size_t            i, j, size, at;
+    size_t            i, size, at;
     pv_u_char        *out, *o;
     pv_json_iter_t    it;
     pv_json_item_t    item, tags_item;
-    int               found, nonempty, dup;
+    int               found, nonempty;
 
     if (ntags == 0) {
         return 0;
@@ -90,15 +92,7 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
                 continue;
             }
 
-            for (dup = 0, j = 0; j < i; j++) {
-                if (tag_lens[j] == tag_lens[i]
-                    && memcmp(tags[j], tags[i], tag_lens[i]) == 0)
-                {
-                    dup = 1;
-                }
-            }
-
-            if (dup) {
+            if (pv_tags_repeated(tags, tag_lens, i)) {
                 continue;
             }
 
@@ -127,6 +121,10 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
     *o++ = '[';
 
     for (i = 0; i < ntags; i++) {
+        if (pv_tags_repeated(tags, tag_lens, i)) {
+            continue;
+        }
+
         if (i) {
             *o++ = ',';
         }
@@ -144,6 +142,23 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
     /* the contact has its phone member, so it is never empty here */
     return pv_tags_push(pool, edits, nedits, cap, c->close, c->close,
                         out, o - out);
+}
+
+
+/* the same tag configured twice for one verdict is added once */
+
+static int
+pv_tags_repeated(const pv_u_char **tags, const size_t *lens, size_t i)
+{
+    size_t  j;
+
+    for (j = 0; j < i; j++) {
+        if (lens[j] == lens[i] && memcmp(tags[j], tags[i], lens[i]) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -1,0 +1,371 @@
+# Events (phoneval_notify, signed with phoneval_notify_secret, filtered by
+# phoneval_notify_on) and follow-up tags (phoneval_tag, phoneval_tag_pass).
+#
+# Mocks (echo module): RAND_PORT_1 is the Byteplant mock (+12095550142
+# VALID_CONFIRMED, +12095550100 INVALID) and the event receiver, which
+# logs every event with its signature header to logs/hook.log; RAND_PORT_2
+# is the CRM upstream echoing the body it got.
+
+use Test::Nginx::Socket 'no_plan';
+use Cwd qw(cwd);
+use Digest::SHA ();
+
+$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
+$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+
+no_shuffle();
+
+our $HttpConfig = <<'_EOC_';
+    log_format hook escape=none
+        '$request_method $request_uri ct=$content_type '
+        'auth=$http_authorization sig=$http_x_phoneval_signature '
+        'body=$request_body';
+
+    map $request_body $answer {
+        ~PhoneNumber=%2B12095550100&
+            '{"status":"INVALID","ratelimit_remain":98,"ratelimit_seconds":200}';
+        default
+            '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142"}';
+    }
+
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+
+        location /verify {
+            echo_read_request_body;
+            echo $answer;
+        }
+
+        location /hook {
+            access_log logs/hook.log hook;
+            echo_read_request_body;
+            echo ok;
+        }
+
+        location /hook_slow {
+            echo_read_request_body;
+            echo_sleep 3;
+            echo late;
+        }
+
+        location /hook_500 {
+            return 500;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+
+        location = /contacts/c_GONE {
+            return 400 '{"statusCode":400,"message":"Contact with id c_GONE not found"}';
+        }
+
+        location / {
+            echo_read_request_body;
+            echo_sleep 0.1;
+            echo "$request_method $request_uri";
+            echo_request_body;
+        }
+    }
+_EOC_
+
+our $Locations = <<'_EOC_';
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY-0123;
+        phoneval_result status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/verify;
+    }
+
+    location = /_hook {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/hook;
+    }
+
+    location = /_hook_slow {
+        internal;
+        proxy_read_timeout 300ms;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/hook_slow;
+    }
+
+    location = /_hook_500 {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/hook_500;
+    }
+
+    location = /_tags {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/hook/contacts/$arg_id/tags;
+    }
+
+    location = /_log/hook {
+        alias logs/hook.log;
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    if (!defined $block->main_config) {
+        $block->set_value('main_config',
+            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
+            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
+    }
+
+    if (!defined $block->http_config) {
+        $block->set_value('http_config', $HttpConfig);
+    }
+
+    if (defined $block->config) {
+        my $config = $block->config;
+        $config =~ s/\@LOCATIONS\@/$Locations/;
+        $block->set_value('config', $config);
+    }
+
+    return if defined $block->must_die;
+
+    my @crit = ('[alert]', '[crit]', '[emerg]');
+    my $nel = $block->no_error_log;
+
+    if (!defined $nel) {
+        $block->set_value('no_error_log', join("\n", @crit) . "\n");
+
+    } elsif (ref $nel eq 'ARRAY') {
+        $block->set_value('no_error_log', [@$nel, @crit]);
+
+    } else {
+        $nel =~ s/\n*\z/\n/;
+        $block->set_value('no_error_log', $nel . join("\n", @crit) . "\n");
+    }
+});
+
+# true when the logged signature is HMAC-SHA256("t.body") with the secret
+sub signed_ok {
+    my ($t, $v1, $body, $secret) = @_;
+    return Digest::SHA::hmac_sha256_hex("$t.$body", $secret) eq $v1;
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: one event per request, with the verdicts and no other data
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n"
+ . '{"locationId":"loc_TEST","firstName":"Test","email":"t@example.com","phone":"+1 209 555 0142"}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/^POST \/contacts\//,
+ qr{\APOST /hook ct=application/json auth= sig= body=\{"event":"phoneval\.validated","time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","request_id":"[0-9a-f]{32}","method":"POST","uri":"/contacts/","contacts":\[\{"index":null,"id":null,"locationId":"loc_TEST","phone":"\+1 209 555 0142","e164":"\+12095550142","status":"VALID_CONFIRMED","line_type":"MOBILE","confidence":95,"cache":"MISS"\}\]\}\n\z}]
+
+
+
+=== TEST 2: the signature is HMAC-SHA256 of "t.body" with the secret
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+        phoneval_notify_secret s3cret-for-tests;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550142"}', "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[qr/^POST/,
+ qr{\APOST /hook ct=application/json auth= sig=t=(\d+),v1=([0-9a-f]{64}) body=(\{.*\})\n\z(?(?{ main::signed_ok($1, $2, $3, 's3cret-for-tests') })|(*FAIL))}s]
+--- no_error_log
+s3cret-for-tests
+
+
+
+=== TEST 3: bulk: every contact in one event, with its index
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n"
+ . '{"contacts":[{"phone":"+12095550142","locationId":"L1"},{"phone":"+12095550100"},{"firstName":"no phone"}]}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[qr/^POST/,
+ qr{"contacts":\[\{"index":0,"id":null,"locationId":"L1","phone":"\+12095550142","e164":"\+12095550142","status":"VALID_CONFIRMED","line_type":"MOBILE","confidence":95,"cache":"MISS"\},\{"index":1,"id":null,"locationId":null,"phone":"\+12095550100","e164":"","status":"INVALID","line_type":"","confidence":0,"cache":"MISS"\}\]\}\n\z}]
+
+
+
+=== TEST 4: phoneval_notify_on filters the verdicts
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+        phoneval_notify_on INVALID PENDING;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550142"}',
+ "POST /contacts/\n" . '{"phone":"+12095550100"}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[qr/^POST/, qr/^POST/,
+ qr{\APOST /hook [^\n]*"status":"INVALID"[^\n]*\n\z}]
+
+
+
+=== TEST 5: no event for a request rejected before validation
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550142",}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[400, 200]
+--- response_body_like eval
+[qr/invalid JSON/, qr/\A\z/]
+
+
+
+=== TEST 6: a request rejected after validation still has its event
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+        phoneval_action reject;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550100"}', "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[422, 200]
+--- response_body_like eval
+[qr/"status":"INVALID"/, qr/"status":"INVALID"/]
+
+
+
+=== TEST 7: a hanging receiver costs only a log line
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook_slow;
+@LOCATIONS@
+    }
+--- request eval
+"POST /contacts/\n" . '{"phone":"+12095550142"}'
+--- more_headers
+Content-Type: application/json
+--- timeout: 2
+--- response_body_like: ^POST /contacts/
+--- wait: 0.5
+--- error_log
+phoneval: "/_hook_slow" answered
+the event or tags were not delivered
+
+
+
+=== TEST 8: a failing receiver costs only a log line
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook_500;
+@LOCATIONS@
+    }
+--- request eval
+"POST /contacts/\n" . '{"phone":"+12095550142"}'
+--- more_headers
+Content-Type: application/json
+--- response_body_like: ^POST /contacts/
+--- wait: 0.2
+--- error_log
+phoneval: "/_hook_500" answered 500
+
+
+
+=== TEST 9: create: tags merged into the body, others untouched
+--- config
+    location /contacts/ {
+        phoneval_tag VALID_CONFIRMED phone-ok;
+        phoneval_tag VALID_CONFIRMED sms-ready;
+        phoneval_tag INVALID phone-bad;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550142","tags":["vip","sms-ready"]}',
+ "POST /contacts/upsert\n" . '{"phone":"+12095550100"}']
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+["POST /contacts/\n"
+ . '{"phone":"+12095550142","tags":["vip","sms-ready","phone-ok"],"customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}',
+ "POST /contacts/upsert\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}],"tags":["phone-bad"]}']
+
+
+
+=== TEST 10: PUT never touches tags in the body; they go to /contacts/:id/tags
+--- config
+    location /contacts/ {
+        phoneval_tag VALID_CONFIRMED phone-ok;
+        phoneval_tag_pass /_tags;
+@LOCATIONS@
+    }
+--- request eval
+["PUT /contacts/c_FAKE1\n" . '{"phone":"+12095550142","tags":["replaces-all"]}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+Authorization: Bearer pit-test
+Version: 2021-07-28
+--- response_body eval
+["PUT /contacts/c_FAKE1\n"
+ . '{"phone":"+12095550142","tags":["replaces-all"],"customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}',
+ "POST /hook/contacts/c_FAKE1/tags ct=application/json auth=Bearer pit-test sig= body={\"tags\":[\"phone-ok\"]}\n"]
+
+
+
+=== TEST 11: no tags call when the Contacts API refused the PUT
+--- config
+    location /contacts/ {
+        phoneval_tag VALID_CONFIRMED phone-ok;
+        phoneval_tag_pass /_tags;
+@LOCATIONS@
+    }
+--- request eval
+["PUT /contacts/c_GONE\n" . '{"phone":"+12095550142"}', "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[400, 200]
+--- response_body eval
+['{"statusCode":400,"message":"Contact with id c_GONE not found"}', ""]
+
+
+
+=== TEST 12: an unknown verdict in phoneval_notify_on
+--- config
+    location /contacts/ {
+        phoneval_notify_on MAYBE;
+    }
+--- must_die
+--- error_log
+unknown verdict "MAYBE"
