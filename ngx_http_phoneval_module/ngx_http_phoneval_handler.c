@@ -23,6 +23,8 @@ static ngx_int_t ngx_http_phoneval_scan_error(ngx_http_request_t *r,
     long index);
 static ngx_int_t ngx_http_phoneval_collect(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_check_custom_fields(
+    ngx_http_phoneval_ctx_t *ctx);
 static ngx_http_phoneval_item_t *ngx_http_phoneval_item(
     ngx_http_phoneval_ctx_t *ctx, ngx_uint_t *table, ngx_uint_t mask,
     pv_phone_t *phone, const char *country);
@@ -486,6 +488,20 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
                                             &msg, NULL);
     }
 
+    if (plcf->output == PV_OUTPUT_CUSTOMFIELDS
+        && ngx_http_phoneval_check_custom_fields(ctx) != NGX_OK)
+    {
+        ngx_str_t  cf = ngx_string("\"customFields\" must be an array");
+
+        ngx_str_set(&ctx->status, "ERROR");
+        ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+        ngx_http_phoneval_count_request(plcf->zone,
+                                        NGX_HTTP_PHONEVAL_REQ_BAD_REQUEST);
+
+        return ngx_http_phoneval_send_error(r, NGX_HTTP_BAD_REQUEST, &cf,
+                                            NULL);
+    }
+
     ctx->contacts = ngx_pcalloc(r->pool,
                                 n * sizeof(ngx_http_phoneval_contact_t) + 1);
     ctx->items = ngx_pcalloc(r->pool,
@@ -570,6 +586,36 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
 
         ctx->misses++;
         ctx->pending_calls++;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A "customFields" the module cannot merge into is a 400 before any
+ * provider call: the answer would be wasted.
+ */
+
+static ngx_int_t
+ngx_http_phoneval_check_custom_fields(ngx_http_phoneval_ctx_t *ctx)
+{
+    ngx_uint_t       i;
+    pv_json_iter_t   it;
+    pv_json_item_t   item;
+
+    for (i = 0; i < ctx->doc.ncontacts; i++) {
+        pv_json_iter_init(&it, ctx->body, ctx->body_len,
+                          ctx->doc.contacts[i].open);
+
+        while (pv_json_iter_next(&it, &item)) {
+            if (item.type != PV_JSON_ARRAY && item.type != PV_JSON_NULL
+                && pv_json_string_eq(ctx->body, item.key_start, item.key_end,
+                                     (u_char *) "customFields", 12))
+            {
+                return NGX_DECLINED;
+            }
+        }
     }
 
     return NGX_OK;

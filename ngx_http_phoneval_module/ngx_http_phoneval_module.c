@@ -22,6 +22,8 @@ static char *ngx_http_phoneval_check(ngx_conf_t *cf,
 
 static char *ngx_http_phoneval_pass(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_phoneval_api_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_phoneval_api_key_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_phoneval_methods(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -149,7 +151,7 @@ static ngx_command_t  ngx_http_phoneval_commands[] = {
 
     { ngx_string("phoneval_api_key"),
       NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_phoneval_api_key,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_phoneval_loc_conf_t, api_key),
       NULL },
@@ -693,6 +695,12 @@ ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (conf->timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"phoneval_timeout\" must be more than 0");
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->output == PV_OUTPUT_CUSTOMFIELDS && conf->ntargets == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"phoneval_output customfields\" needs at least "
@@ -841,6 +849,19 @@ ngx_http_phoneval_tag(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     tag->tag = value[2];
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_phoneval_api_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_phoneval_loc_conf_t *plcf = conf;
+
+    if (plcf->api_key_file.data) {
+        return "is duplicate, or \"phoneval_api_key_file\" is also set";
+    }
+
+    return ngx_http_set_complex_value_slot(cf, cmd, conf);
 }
 
 

@@ -431,7 +431,7 @@ ngx_http_phoneval_tag_body(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, ngx_http_phoneval_contact_t *pc,
     pv_pool_t *pool, pv_edit_t **edits, size_t *nedits, size_t *cap)
 {
-    int                            rc;
+    int                            rc, upsert;
     size_t                         lens[16];
     ngx_int_t                      v;
     ngx_uint_t                     j, n;
@@ -461,8 +461,12 @@ ngx_http_phoneval_tag_body(ngx_http_request_t *r,
         }
     }
 
+    /* an upsert's tags replace the stored ones: only extend the client's */
+    upsert = r->uri.len >= 7
+             && ngx_strncmp(r->uri.data + r->uri.len - 7, "/upsert", 7) == 0;
+
     rc = pv_tags_contact(ctx->body, ctx->body_len, pc->contact, tags, lens,
-                         n, pool, edits, nedits, cap);
+                         n, !upsert, pool, edits, nedits, cap);
 
     if (rc == PV_TAGS_ENOTARRAY) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

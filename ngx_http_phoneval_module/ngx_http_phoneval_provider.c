@@ -330,8 +330,16 @@ ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
     v = pv_verdict_from_answer(&a);
 
     if (v == PV_PENDING) {
-        if (a.ratelimit_seconds > ctx->retry_after) {
+        /* DELAYED is worth retrying soon; the others when the block ends */
+        if (a.status == PV_BP_RATE_LIMIT_EXCEEDED
+            && a.ratelimit_seconds > ctx->retry_after)
+        {
             ctx->retry_after = a.ratelimit_seconds;
+
+        } else if (a.status == PV_BP_API_KEY_INVALID_OR_DEPLETED
+                   && ctx->retry_after < 60)
+        {
+            ctx->retry_after = 60;
         }
 
         goto done;

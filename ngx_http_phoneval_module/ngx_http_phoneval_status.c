@@ -78,7 +78,13 @@ ngx_http_phoneval_status_handler(ngx_http_request_t *r)
     pmcf = ngx_http_get_module_main_conf(r, ngx_http_phoneval_module);
     zones = pmcf->zones.elts;
 
-    size = 64 + pmcf->zones.nelts * NGX_HTTP_PHONEVAL_STATUS_ZONE_SIZE;
+    size = 64;
+
+    for (i = 0; i < pmcf->zones.nelts; i++) {
+        /* the zone name is on every line */
+        size += NGX_HTTP_PHONEVAL_STATUS_ZONE_SIZE
+                + 64 * zones[i]->shm.name.len;
+    }
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
@@ -154,7 +160,8 @@ ngx_http_phoneval_zone_gauges(ngx_http_phoneval_zctx_t *zctx,
 
     *entries = sh->entries;
     *free = zctx->shpool->pfree * ngx_pagesize;
-    *blocked = sh->blocked_until > now ? sh->blocked_until - now : 0;
+    *blocked = ngx_max(sh->blocked_until, sh->key_blocked_until);
+    *blocked = *blocked > now ? *blocked - now : 0;
 
     if (zctx->rate == 0) {
         *left = -1;

@@ -227,6 +227,10 @@ ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         /* a reload with the same name and size keeps verdicts and counts */
         zctx->sh = ozctx->sh;
         zctx->shpool = ozctx->shpool;
+
+        /* but not the stop after a bad key: the reload may rotate it */
+        zctx->sh->key_blocked_until = 0;
+
         return NGX_OK;
     }
 
@@ -575,8 +579,9 @@ ngx_http_phoneval_budget_take(ngx_shm_zone_t *zone, time_t *retry_after)
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
-    if (now < sh->blocked_until) {
-        *retry_after = sh->blocked_until - now;
+    if (now < sh->blocked_until || now < sh->key_blocked_until) {
+        *retry_after = ngx_max(sh->blocked_until, sh->key_blocked_until)
+                       - now;
         goto busy;
     }
 
@@ -666,7 +671,7 @@ ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
         if (a->ratelimit_seconds > 0) {
             stop = now + a->ratelimit_seconds;
 
-        } else if (zctx->rate) {
+        } else if (zctx->rate && sh->window_start + zctx->period > now) {
             stop = sh->window_start + zctx->period;
 
         } else {
@@ -680,8 +685,8 @@ ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
         break;
 
     case PV_BP_API_KEY_INVALID_OR_DEPLETED:
-        if (now + 60 > sh->blocked_until) {
-            sh->blocked_until = now + 60;
+        if (now + 60 > sh->key_blocked_until) {
+            sh->key_blocked_until = now + 60;
         }
 
         if (now >= sh->key_logged + 60) {

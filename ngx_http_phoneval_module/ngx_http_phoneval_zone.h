@@ -46,7 +46,9 @@ typedef struct {
     time_t                      window_start;
     time_t                      window_period;
     ngx_uint_t                  window_used;
-    time_t                      blocked_until;
+    time_t                      blocked_until;    /* rate limited */
+    time_t                      key_blocked_until;  /* bad key: a reload
+                                                       may bring a new one */
     long                        provider_remain;
     time_t                      provider_reset;
     time_t                      key_logged;

@@ -74,7 +74,7 @@ int pv_verdict_confidence(pv_verdict_e v);
 
 typedef enum {
     PV_PHONE_OK = 0,          /* send to the provider */
-    PV_PHONE_EMPTY,           /* nothing left after trimming: clears */
+    PV_PHONE_EMPTY,           /* only white space or separators */
     PV_PHONE_BAD_CHAR,        /* letters, '*', control chars... */
     PV_PHONE_TOO_SHORT,
     PV_PHONE_TOO_LONG,
@@ -481,9 +481,11 @@ int pv_annotate_contact(const pv_u_char *p, size_t len,
 
 /*
  * Adds the tags to the contact's "tags" array: tags already there (by
- * decoded value) are not added again, the others keep their bytes; a
- * missing member is appended, a null one replaced.  The caller passes
- * distinct tags; equal ones are added once.
+ * decoded value) are not added again, the others keep their bytes; with
+ * add_member, a missing member is appended and a null one replaced,
+ * without it only an existing array is extended (an upsert's tags replace
+ * the stored ones, so adding a member would drop them).  Equal tags are
+ * added once.
  * Returns 0, PV_TAGS_ENOTARRAY when "tags" is neither an array nor null
  * (left untouched), or -1 on allocation failure.
  */
@@ -491,7 +493,8 @@ int pv_annotate_contact(const pv_u_char *p, size_t len,
 
 int pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
     const pv_u_char **tags, const size_t *tag_lens, size_t ntags,
-    pv_pool_t *pool, pv_edit_t **edits, size_t *nedits, size_t *cap);
+    int add_member, pv_pool_t *pool, pv_edit_t **edits, size_t *nedits,
+    size_t *cap);
 
 
 #endif /* _PHONEVAL_CORE_H_INCLUDED_ */

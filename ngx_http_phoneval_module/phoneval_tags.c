@@ -24,7 +24,8 @@ static int pv_tags_has(const pv_u_char *p, size_t len, size_t open,
 int
 pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
     const pv_u_char **tags, const size_t *tag_lens, size_t ntags,
-    pv_pool_t *pool, pv_edit_t **edits, size_t *nedits, size_t *cap)
+    int add_member, pv_pool_t *pool, pv_edit_t **edits, size_t *nedits,
+    size_t *cap)
 {
     size_t            i, size, at;
     pv_u_char        *out, *o;
@@ -56,6 +57,10 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
         && tags_item.type != PV_JSON_NULL)
     {
         return PV_TAGS_ENOTARRAY;
+    }
+
+    if (!add_member && !(found && tags_item.type == PV_JSON_ARRAY)) {
+        return 0;
     }
 
     size = 16;

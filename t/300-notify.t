@@ -311,18 +311,37 @@ phoneval: "/_hook_500" answered 500
     }
 --- request eval
 ["POST /contacts/\n" . '{"phone":"+12095550142","tags":["vip","sms-ready"]}',
- "POST /contacts/upsert\n" . '{"phone":"+12095550100"}']
+ "POST /contacts/\n" . '{"phone":"+12095550100"}']
 --- more_headers
 Content-Type: application/json
 --- response_body eval
 ["POST /contacts/\n"
  . '{"phone":"+12095550142","tags":["vip","sms-ready","phone-ok"],"customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}',
- "POST /contacts/upsert\n"
+ "POST /contacts/\n"
  . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}],"tags":["phone-bad"]}']
 
 
 
-=== TEST 10: PUT never touches tags in the body; they go to /contacts/:id/tags
+=== TEST 10: upsert: only a tags array the client sent is extended
+--- config
+    location /contacts/ {
+        phoneval_tag INVALID phone-bad;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/upsert\n" . '{"phone":"+12095550100"}',
+ "POST /contacts/upsert\n" . '{"phone":"+12095550100","tags":["lead"]}']
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+["POST /contacts/upsert\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}]}',
+ "POST /contacts/upsert\n"
+ . '{"phone":"+12095550100","tags":["lead","phone-bad"],"customFields":[{"id":"cf_S","field_value":"INVALID"}]}']
+
+
+
+=== TEST 11: PUT never touches tags in the body; they go to /contacts/:id/tags
 --- config
     location /contacts/ {
         phoneval_tag VALID_CONFIRMED phone-ok;
@@ -343,7 +362,7 @@ Version: 2021-07-28
 
 
 
-=== TEST 11: no tags call when the Contacts API refused the PUT
+=== TEST 12: no tags call when the Contacts API refused the PUT
 --- config
     location /contacts/ {
         phoneval_tag VALID_CONFIRMED phone-ok;
@@ -361,7 +380,7 @@ Content-Type: application/json
 
 
 
-=== TEST 12: an unknown verdict in phoneval_notify_on
+=== TEST 13: an unknown verdict in phoneval_notify_on
 --- config
     location /contacts/ {
         phoneval_notify_on MAYBE;

@@ -104,7 +104,7 @@ main(void)
 
         rc = pv_tags_contact((const pv_u_char *) cases[i].in,
                              strlen(cases[i].in), &doc.contacts[0], tags,
-                             lens, ntags, &arena.pool, &edits, &nedits, &cap);
+                             lens, ntags, 1, &arena.pool, &edits, &nedits, &cap);
 
         PV_CHECK_INT(rc, cases[i].rc);
 

@@ -1,0 +1,196 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * The strict JSON scanner against jansson as a differential oracle: both
+ * accept or both reject.  On accepted contact documents, annotation must
+ * yield JSON that parses and keeps every member it does not write.
+ */
+
+
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "phoneval_core.h"
+
+
+#define FUZZ_DEPTH  2048    /* jansson's own nesting limit */
+
+
+static const pv_doc_conf_t  doc_conf = {
+    (const pv_u_char *) "phone", 5, (const pv_u_char *) "country", 7,
+    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH
+};
+
+static const pv_target_t  targets[] = {
+    { PV_ITEM_STATUS, 0, (const pv_u_char *) "cf_STATUS", 9 },
+    { PV_ITEM_CONFIDENCE, 1, (const pv_u_char *) "conf", 4 }
+};
+
+
+static void check_annotation(const pv_u_char *data, size_t size,
+    json_t *in, pv_arena_t *arena);
+static void check_contact(json_t *in, json_t *out);
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_t           *j;
+    pv_arena_t        arena;
+    json_error_t      jerr;
+    pv_json_rc_e      rc;
+    pv_json_error_t   err;
+
+    pv_arena_init(&arena);
+
+    rc = pv_json_validate(data, size, FUZZ_DEPTH, &arena.pool, &err);
+
+    j = json_loadb((const char *) data, size,
+                   JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL
+                   | JSON_DECODE_INT_AS_REAL, &jerr);
+
+    if ((j == NULL && (strstr(jerr.text, "overflow") != NULL
+                       || strstr(jerr.text, "NUL byte in object key")))
+        || (j != NULL && memchr(data, '\0', size) != NULL))
+    {
+        /*
+         * jansson's known departures, not ours: 1e999 is valid JSON it
+         * cannot hold as a double, "\u0000" in a member name is valid
+         * JSON it cannot hold, and it stops reading at a NUL byte
+         */
+        json_decref(j);
+        pv_arena_free(&arena);
+        return 0;
+    }
+
+    if ((rc == PV_JSON_OK) != (j != NULL)) {
+        abort();
+    }
+
+    if (j != NULL) {
+        check_annotation(data, size, j, &arena);
+        json_decref(j);
+    }
+
+    pv_arena_free(&arena);
+
+    return 0;
+}
+
+
+static void
+check_annotation(const pv_u_char *data, size_t size, json_t *in,
+    pv_arena_t *arena)
+{
+    long                 bad;
+    size_t               i, nedits, cap, out_size;
+    json_t              *out, *ci, *co;
+    pv_doc_t             doc;
+    pv_u_char           *buf, *last;
+    pv_edit_t           *edits;
+    pv_result_t          res;
+    json_error_t         jerr;
+    pv_json_error_t      err;
+    pv_annotate_conf_t   acf;
+
+    if (pv_doc_scan(data, size, &doc_conf, &arena->pool, &doc, &err, &bad)
+        != PV_DOC_OK)
+    {
+        return;
+    }
+
+    acf.output = PV_OUTPUT_CUSTOMFIELDS;
+    acf.targets = targets;
+    acf.ntargets = 2;
+    acf.normalize = 1;
+    acf.strip = 1;
+
+    memset(&res, 0, sizeof(res));
+    res.kind = PV_RESULT_VERDICT;
+    res.verdict = PV_VALID_CONFIRMED;
+    res.validated_at = 1767225600;
+    res.line_type = "MOBILE";
+    res.e164 = "+12095550142";
+    res.country = "US";
+
+    edits = NULL;
+    nedits = 0;
+    cap = 0;
+
+    for (i = 0; i < doc.ncontacts; i++) {
+        res.kind = doc.contacts[i].phone_state == PV_PHONE_TEXT
+                   ? PV_RESULT_VERDICT
+                   : (doc.contacts[i].phone_state == PV_PHONE_NULL
+                      ? PV_RESULT_CLEAR : PV_RESULT_NONE);
+
+        if (pv_annotate_contact(data, size, &doc.contacts[i], &acf, &res,
+                                &arena->pool, &edits, &nedits, &cap)
+            != 0)
+        {
+            return;
+        }
+    }
+
+    pv_edits_sort(edits, nedits);
+
+    out_size = pv_splice_size(size, edits, nedits);
+    if (out_size == (size_t) -1) {
+        abort();
+    }
+
+    buf = malloc(out_size + 1);
+    last = pv_splice(buf, data, size, edits, nedits);
+
+    if ((size_t) (last - buf) != out_size) {
+        abort();
+    }
+
+    out = json_loadb((const char *) buf, out_size,
+                     JSON_DECODE_ANY | JSON_REJECT_DUPLICATES
+                     | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &jerr);
+    if (out == NULL) {
+        abort();
+    }
+
+    if (doc.root == PV_ROOT_CONTACT) {
+        check_contact(in, out);
+
+    } else {
+        ci = doc.root == PV_ROOT_BULK ? json_object_get(in, "contacts") : in;
+        co = doc.root == PV_ROOT_BULK ? json_object_get(out, "contacts")
+                                      : out;
+
+        if (json_array_size(ci) != json_array_size(co)) {
+            abort();
+        }
+
+        for (i = 0; i < json_array_size(ci); i++) {
+            check_contact(json_array_get(ci, i), json_array_get(co, i));
+        }
+    }
+
+    json_decref(out);
+    free(buf);
+}
+
+
+/* every member the module does not write is still there, equal */
+
+static void
+check_contact(json_t *in, json_t *out)
+{
+    json_t      *v;
+    const char  *key;
+
+    json_object_foreach(in, key, v) {
+        if (strcmp(key, "customFields") == 0 || strcmp(key, "phone") == 0) {
+            continue;
+        }
+
+        if (!json_equal(v, json_object_get(out, key))) {
+            abort();
+        }
+    }
+}

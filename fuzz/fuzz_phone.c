@@ -1,0 +1,72 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * The phone normalizer never invents a digit and never reads out of
+ * bounds (AddressSanitizer watches the reads).
+ */
+
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "phoneval_core.h"
+
+
+/* an upper bound on the digits the input holds: every byte that starts a
+ * UTF-8 sequence could be one digit */
+
+static size_t
+fuzz_digit_bound(const uint8_t *p, size_t n)
+{
+    size_t  i, c;
+
+    for (c = 0, i = 0; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            c++;
+        }
+    }
+
+    return c;
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t         i;
+    uint8_t       *copy;
+    pv_phone_t     ph;
+    pv_u_char      key[PV_CACHE_KEY_MAX];
+    pv_phone_rc_e  rc;
+
+    /* an exact-size copy, so ASan sees any read past the end */
+    copy = malloc(size ? size : 1);
+    memcpy(copy, data, size);
+
+    rc = pv_phone_normalize(copy, size, &ph);
+
+    if (rc == PV_PHONE_OK) {
+        if (ph.ndigits < PV_PHONE_MIN_DIGITS
+            || ph.ndigits > PV_PHONE_MAX_DIGITS
+            || ph.ndigits > fuzz_digit_bound(copy, size)
+            || strlen(ph.digits) != ph.ndigits)
+        {
+            abort();
+        }
+
+        for (i = 0; i < ph.ndigits; i++) {
+            if (ph.digits[i] < '0' || ph.digits[i] > '9') {
+                abort();
+            }
+        }
+
+        if (pv_cache_key(&ph, "US", 0, key) > PV_CACHE_KEY_MAX) {
+            abort();
+        }
+    }
+
+    free(copy);
+
+    return 0;
+}
