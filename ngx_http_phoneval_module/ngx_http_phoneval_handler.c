@@ -27,7 +27,7 @@ static ngx_int_t ngx_http_phoneval_check_custom_fields(
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_http_phoneval_item_t *ngx_http_phoneval_item(
     ngx_http_phoneval_ctx_t *ctx, ngx_uint_t *table, ngx_uint_t mask,
-    pv_phone_t *phone, const char *country);
+    pv_phone_t *phone, const char *country, ngx_uint_t *created);
 static ngx_int_t ngx_http_phoneval_launch(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_resume(ngx_http_request_t *r,
@@ -110,6 +110,7 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
 
     if (ngx_http_phoneval_is_json(r) != NGX_OK) {
         ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+        ctx->rc = NGX_DONE;
         ngx_str_set(&ctx->status, "SKIPPED");
         ngx_http_phoneval_count_request(plcf->zone,
                                         NGX_HTTP_PHONEVAL_REQ_BAD_REQUEST);
@@ -445,7 +446,7 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
     size_t                          len;
     ngx_str_t                       msg;
     pv_phone_t                      phone;
-    ngx_uint_t                      i, n, phones, size, *table;
+    ngx_uint_t                      i, n, phones, size, created, *table;
     const char                     *country;
     pv_contact_t                   *c;
     ngx_http_phoneval_item_t       *item;
@@ -559,12 +560,12 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
             country = (char *) plcf->default_country.data;
         }
 
-        item = ngx_http_phoneval_item(ctx, table, size - 1, &phone, country);
+        item = ngx_http_phoneval_item(ctx, table, size - 1, &phone, country,
+                                      &created);
         pc->item = item;
 
-        if (item->state != NGX_HTTP_PHONEVAL_ITEM_QUEUED
-            || item->src != NGX_HTTP_PHONEVAL_SRC_NONE)
-        {
+        if (!created) {
+            /* the same number again: one lookup, one call */
             continue;
         }
 
@@ -624,7 +625,8 @@ ngx_http_phoneval_check_custom_fields(ngx_http_phoneval_ctx_t *ctx)
 
 static ngx_http_phoneval_item_t *
 ngx_http_phoneval_item(ngx_http_phoneval_ctx_t *ctx, ngx_uint_t *table,
-    ngx_uint_t mask, pv_phone_t *phone, const char *country)
+    ngx_uint_t mask, pv_phone_t *phone, const char *country,
+    ngx_uint_t *created)
 {
     size_t                     len;
     u_char                     key[PV_CACHE_KEY_MAX];
@@ -640,10 +642,12 @@ ngx_http_phoneval_item(ngx_http_phoneval_ctx_t *ctx, ngx_uint_t *table,
         if (item->hash == hash && item->key_len == len
             && ngx_memcmp(item->key, key, len) == 0)
         {
+            *created = 0;
             return item;
         }
     }
 
+    *created = 1;
     item = &ctx->items[ctx->nitems++];
     table[slot] = ctx->nitems;
 
@@ -1029,6 +1033,14 @@ ngx_http_phoneval_reply(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
 {
     if (rc == NGX_AGAIN) {
         return NGX_AGAIN;
+    }
+
+    if (rc == NGX_DONE) {
+        /*
+         * our response is sent and finalized: on a keepalive connection
+         * the request, and the ctx in its pool, may be gone already
+         */
+        return NGX_DONE;
     }
 
     ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
