@@ -122,6 +122,11 @@ ngx_http_phoneval_status_handler(ngx_http_request_t *r)
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->last - b->pos;
 
+    if (b->last == b->pos) {
+        /* no zones: an empty buffer would be a "zero size buf" alert */
+        r->header_only = 1;
+    }
+
     if (json) {
         ngx_str_set(&r->headers_out.content_type, "application/json");
 
@@ -171,6 +176,13 @@ ngx_http_phoneval_zone_gauges(ngx_http_phoneval_zctx_t *zctx,
 
     } else {
         *left = (ngx_int_t) zctx->rate - (ngx_int_t) sh->window_used;
+    }
+
+    /* what the provider itself said is left tightens it */
+    if (*left != -1 && sh->provider_reset > now
+        && sh->provider_remain < *left)
+    {
+        *left = sh->provider_remain > 0 ? sh->provider_remain : 0;
     }
 
     if (*left != -1 && *blocked) {

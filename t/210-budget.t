@@ -1,0 +1,741 @@
+# Issue 4, the provider budget: rate=N r/PERIOD shared by everything that
+# uses the zone; the provider's own ratelimit_remain / ratelimit_seconds
+# tighten it; after RATE_LIMIT_EXCEEDED the zone stops calling until the
+# window ends; after API_KEY_INVALID_OR_DEPLETED it stops for a minute and
+# logs one error line per minute.  A phone with no budget is PENDING (or a
+# 503 under phoneval_on_error reject) without a provider call.  Field case
+# H5.  Sharing the budget between two workers: t/240-workers.t.
+#
+#   prove -I t/lib t/210-budget.t
+
+use Test::Nginx::Socket 'no_plan';
+use Cwd qw(cwd);
+
+$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
+$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+
+no_shuffle();
+
+# Every block gets these mocks appended to its http_config (unless it has
+# its own server on $TEST_NGINX_RAND_PORT_1):
+#
+# - the Byteplant mock on $TEST_NGINX_RAND_PORT_1.  /ok answers by the
+#   number in the form body (map $pv_answer); /slow does the same after
+#   0.5 s; /key always answers API_KEY_INVALID_OR_DEPLETED (/slowkey after
+#   0.3 s); /e500 answers HTTP 500.  Every call is logged to
+#   logs/provider.log as "URI NUMBER cc=COUNTRY mode=MODE".
+# - the CRM upstream on $TEST_NGINX_RAND_PORT_2: echoes the request line,
+#   Content-Length, Transfer-Encoding and the exact body it got, and logs
+#   that body (JSON-escaped, one line per request) to logs/crm.log.
+# - "lingering_close off", so that every request is logged before its
+#   connection is closed (a log read back by the next request is complete).
+#
+# and these locations in its config (unless it has a location of that
+# name): /_pv (the internal provider location, to /ok), /_pv_slow,
+# /_pv_key, /_pv_slowkey, /_pv_500, /_log/provider, /_log/crm, /_log/pv
+# (logs/pv.log, for log_format tests), /_sleep1 (answers after 1 s) and
+# /_status (phoneval_status).
+
+our $PvMocks = <<'_EOC_';
+    # a request is logged before its connection closes, so a log read back
+    # by the next request is complete
+    lingering_close off;
+
+    map $request_body $pv_answer {
+        default '{"status":"INVALID","ratelimit_remain":9999,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550142& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142","ratelimit_remain":9999,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550143& '{"status":"INVALID","ratelimit_remain":9999,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550144& '{"status":"VALID_UNCONFIRMED","linetype":"FIXED_LINE","countrycode":"US","formatinternational":"+1 209-555-0144","ratelimit_remain":9999,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550145& '{"status":"DELAYED","ratelimit_remain":9999,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550146& '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550147& '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":1}';
+        ~PhoneNumber=%2B12095550148& '{"status":"API_KEY_INVALID_OR_DEPLETED"}';
+        ~PhoneNumber=%2B12095550149& '{"status":"RATE_LIMIT_EXCEEDED"}';
+        ~PhoneNumber=%2B12095550151& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0151","ratelimit_remain":2,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550152& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0152","ratelimit_remain":1,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550153& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0153","ratelimit_remain":0,"ratelimit_seconds":300}';
+        ~PhoneNumber=2095550142&CountryCode=US& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142","ratelimit_remain":9999,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B165055501[0-4][0-9]& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","ratelimit_remain":9999,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B1650555015[0-9]& '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":300}';
+        "~PhoneNumber=%2B1415555[0-9]{4}&" '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","ratelimit_remain":9999,"ratelimit_seconds":300}';
+    }
+    map $request_body $pv_num {
+        default '-';
+        ~PhoneNumber=(?<pvn>[^&]*) $pvn;
+    }
+    map $request_body $pv_cc {
+        default '';
+        ~CountryCode=(?<pvc>[^&]*) $pvc;
+    }
+    map $request_body $pv_mode {
+        default '';
+        ~Mode=(?<pvm>[^&]*) $pvm;
+    }
+    log_format pv_provider '$uri $pv_num cc=$pv_cc mode=$pv_mode';
+    log_format pv_crm escape=json '$request_body';
+
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        access_log logs/provider.log pv_provider;
+        location = /ok {
+            echo_read_request_body;
+            echo $pv_answer;
+        }
+        location = /slow {
+            echo_read_request_body;
+            echo_sleep 0.5;
+            echo $pv_answer;
+        }
+        location = /key {
+            echo_read_request_body;
+            echo '{"status":"API_KEY_INVALID_OR_DEPLETED"}';
+        }
+        location = /slowkey {
+            echo_read_request_body;
+            echo_sleep 0.3;
+            echo '{"status":"API_KEY_INVALID_OR_DEPLETED"}';
+        }
+        location = /e500 {
+            echo_read_request_body;
+            echo_status 500;
+            echo 'oops';
+        }
+    }
+
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+        access_log logs/crm.log pv_crm;
+        location / {
+            echo_read_request_body;
+            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
+            echo_request_body;
+        }
+    }
+_EOC_
+
+our %PvUtilLocations;
+for my $m (qw(slow key slowkey)) {
+    $PvUtilLocations{"/_pv_$m"} = "location = /_pv_$m { internal; proxy_pass http://127.0.0.1:\$TEST_NGINX_RAND_PORT_1/$m; }";
+}
+$PvUtilLocations{'/_pv'} = 'location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }';
+$PvUtilLocations{'/_pv_500'} = 'location = /_pv_500 { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/e500; }';
+$PvUtilLocations{'/_log/provider'} = 'location = /_log/provider { alias logs/provider.log; }';
+$PvUtilLocations{'/_log/crm'} = 'location = /_log/crm { alias logs/crm.log; }';
+$PvUtilLocations{'/_log/pv'} = 'location = /_log/pv { alias logs/pv.log; }';
+$PvUtilLocations{'/_sleep1'} = 'location = /_sleep1 { echo_sleep 1.0; echo slept; }';
+$PvUtilLocations{'/_status'} = 'location = /_status { phoneval_status; }';
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    if (!defined $block->main_config) {
+        $block->set_value('main_config',
+            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
+            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
+    }
+
+    if (defined $block->must_die) {
+        return $block;
+    }
+
+    my $http = $block->http_config // '';
+    if ($http !~ /listen\s+127\.0\.0\.1:\$TEST_NGINX_RAND_PORT_1\b/) {
+        $block->set_value('http_config', $http . $PvMocks);
+    }
+
+    my $config = $block->config // '';
+    for my $loc (sort keys %PvUtilLocations) {
+        next if $config =~ /location\s+=\s+\Q$loc\E\s/;
+        $config .= "    $PvUtilLocations{$loc}\n";
+    }
+    $block->set_value('config', $config);
+
+    # [alert], [crit] and [emerg] fail every block that does not expect
+    # them, added to the block's own no_error_log
+    my $expected = join "\n", map { ref $_ eq 'ARRAY' ? @$_ : $_ }
+                              grep { defined } ($block->error_log,
+                                                $block->grep_error_log);
+    my @always = grep { index($expected, $_) < 0 }
+                 ('[alert]', '[crit]', '[emerg]');
+    my $nel = $block->no_error_log;
+
+    if (!defined $nel) {
+        $block->set_value('no_error_log', join("\n", @always) . "\n");
+
+    } elsif (ref $nel eq 'ARRAY') {
+        $block->set_value('no_error_log', [@$nel, @always]);
+
+    } elsif (ref $nel) {                # one qr//
+        $block->set_value('no_error_log', [$nel, @always]);
+
+    } else {
+        chomp $nel;
+        $block->set_value('no_error_log', join("\n", $nel, @always) . "\n");
+    }
+
+    return $block;
+});
+
+# ---- expected bodies -------------------------------------------------
+
+# last_validated: YYYY-MM-DDThh:mm:ssZ
+our $D = '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ';
+
+# the customFields member written by a location with
+#   phoneval_result status cf_S; last_validated cf_L; confidence cf_C;
+# "@DATE@" stands for last_validated
+sub cf {
+    my ($v) = @_;
+    my %conf = (VALID_CONFIRMED => 95, VALID_UNCONFIRMED => 60, INVALID => 0);
+    my $p = $v eq 'PENDING';
+    return '"customFields":[{"id":"cf_S","field_value":"' . $v . '"},'
+         . '{"id":"cf_L","field_value":"' . ($p ? '' : '@DATE@') . '"},'
+         . '{"id":"cf_C","field_value":' . ($p ? '""' : $conf{$v}) . '}]';
+}
+
+# the CRM echo of a forwarded body, as an anchored regex ("@DATE@" in the
+# body matches any last_validated)
+sub fwd {
+    my ($uri, $body, $method) = @_;
+    (my $plain = $body) =~ s/\@DATE\@/2000-01-01T00:00:00Z/g;
+    my $re = quotemeta(($method // 'POST') . " $uri cl=" . length($plain)
+                       . " te=\n$body");
+    $re =~ s/\\\@DATE\\\@/$D/g;
+    return qr/\A$re\z/;
+}
+
+# an exact text as an anchored regex (for blocks that need
+# response_body_like for some of their requests)
+sub ex {
+    my ($s) = @_;
+    return qr/\A\Q$s\E\z/;
+}
+
+# a provider log line
+sub call {
+    my ($num, $cc, $uri, $mode) = @_;
+    $num =~ s/^\+/%2B/;
+    return ($uri // '/ok') . " $num cc=" . ($cc // '') . " mode="
+           . ($mode // 'extensive') . "\n";
+}
+
+# the CRM echo of a forwarded body without dates
+sub crm {
+    my ($uri, $body, $method) = @_;
+    return ($method // 'POST') . " $uri cl=" . length($body) . " te=\n$body";
+}
+
+# filler numbers +1 415 555 NNNN (the mock answers VALID_CONFIRMED, MOBILE)
+sub filler { sprintf '+1415555%04d', $_[0] }
+
+# H5: 60 contacts +1 650 555 0100 .. 0159; the mock answers
+# VALID_CONFIRMED for 0100-0149 and RATE_LIMIT_EXCEEDED for 0150-0159
+sub h5_body {
+    return '{"locationId":"loc_TEST","contacts":['
+        . join(',', map { sprintf '{"firstName":"T%d","phone":"+1650555%04d"}',
+                              $_, 100 + $_ } 0 .. 59)
+        . ']}';
+}
+
+sub h5_fwd {
+    my $body = '{"locationId":"loc_TEST","contacts":['
+        . join(',', map { sprintf('{"firstName":"T%d","phone":"+1650555%04d",',
+                                  $_, 100 + $_)
+                          . cf($_ < 50 ? 'VALID_CONFIRMED' : 'PENDING') . '}' }
+               0 .. 59)
+        . ']}';
+    return fwd('/contacts/', $body);
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: rate=3r/300s: three calls, then PENDING without a call; a cached verdict needs no budget
+phoneval_concurrency 1 makes the order of the calls the order of the body.
+--- http_config
+    phoneval_zone zone=pv:1m rate=3r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_concurrency     1;
+        phoneval_cache           pv;
+        phoneval_result          status          cf_S;
+        phoneval_result          last_validated  cf_L;
+        phoneval_result          confidence      cf_C;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+14155550001\"},{\"phone\":\"+14155550002\"},{\"phone\":\"+14155550003\"},{\"phone\":\"+14155550004\"},{\"phone\":\"+14155550005\"}]",
+"POST /contacts/\n{\"phone\":\"+14155550006\"}",
+"POST /contacts/\n{\"phone\":\"+14155550001\"}",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::fwd('/contacts/', '[' . CORE::join(',', map { '{"phone":"' . ::filler($_) . '",' . ::cf($_ <= 3 ? 'VALID_CONFIRMED' : 'PENDING') . '}' } 1 .. 5) . ']'),
+::fwd('/contacts/', '{"phone":"+14155550006",' . ::cf('PENDING') . '}'),
+::fwd('/contacts/', '{"phone":"+14155550001",' . ::cf('VALID_CONFIRMED') . '}'),
+::ex(::call('+14155550001') . ::call('+14155550002') . ::call('+14155550003')),
+qr/"phones":\{"PENDING":3,"VALID_CONFIRMED":4,"VALID_UNCONFIRMED":0,"INVALID":0\},"provider_calls":\{"ok":3,"delayed":0,"rate_limited":0,"key_invalid":0,"bad_answer":0,"http_error":0,"transport":0,"timeout":0\},"no_budget":3,"cache":\{"hits":1,"misses":6,.*"budget":\{"rate":3,"period":300,"remaining":0,"blocked_seconds":0\}/,
+]
+
+
+
+=== TEST 2: the budget belongs to the zone: two locations share it
+--- http_config
+    phoneval_zone zone=pv:1m rate=2r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location /contacts/upsert {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_check_mode      express;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/upsert\n{\"phone\":\"+12095550144\"}",
+"POST /contacts/upsert\n{\"phone\":\"+12095550143\"}",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::crm('/contacts/upsert', '{"phone":"+12095550144","customFields":[{"id":"cf_S","field_value":"VALID_UNCONFIRMED"}]}'),
+::crm('/contacts/upsert', '{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+::crm('/contacts/', '{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+::call('+12095550142') . ::call('+12095550144', '', '/ok', 'express'),
+]
+
+
+
+=== TEST 3: the provider's ratelimit_remain tightens the budget
+The zone would allow 100 calls; the answers say 2, 1, then 0 calls remain
+in the provider's window: the fourth and fifth phones, and the next
+request, get no call.  (phoneval_budget_remaining is documented as the
+zone's own window, so it is not checked here.)
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_concurrency     1;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+12095550151\"},{\"phone\":\"+12095550152\"},{\"phone\":\"+12095550153\"},{\"phone\":\"+12095550142\"},{\"phone\":\"+12095550143\"}]",
+"POST /contacts/\n{\"phone\":\"+12095550144\"}",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '[' . CORE::join(',', map { '{"phone":"+120955501' . $_->[0] . '","customFields":[{"id":"cf_S","field_value":"' . $_->[1] . '"}]}' } [51, 'VALID_CONFIRMED'], [52, 'VALID_CONFIRMED'], [53, 'VALID_CONFIRMED'], [42, 'PENDING'], [43, 'PENDING']) . ']')),
+::ex(::crm('/contacts/', '{"phone":"+12095550144","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::call('+12095550151') . ::call('+12095550152') . ::call('+12095550153')),
+qr/"provider_calls":\{"ok":3,.*"no_budget":3,/,
+]
+
+
+
+=== TEST 4: RATE_LIMIT_EXCEEDED stops all calls until the provider's window ends
+The answer says ratelimit_seconds 300: the rest of this body and the next
+request get no call; the status shows the block.
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_concurrency     1;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+12095550146\"},{\"phone\":\"+12095550142\"}]",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+"GET /_log/provider",
+"GET /_status",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '[{"phone":"+12095550146","customFields":[{"id":"cf_S","field_value":"PENDING"}]},{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}]')),
+::ex(::crm('/contacts/', '{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::call('+12095550146')),
+qr/\nphoneval_provider_calls_total\{zone="pv",result="rate_limited"\} 1\n.*\nphoneval_no_budget_total\{zone="pv"\} 2\n.*\nphoneval_zone_entries\{zone="pv"\} 0\n.*\nphoneval_budget_remaining\{zone="pv"\} 0\n.*\nphoneval_budget_blocked_seconds\{zone="pv"\} (?:29\d|300)\n/s,
+]
+
+
+
+=== TEST 5: after RATE_LIMIT_EXCEEDED with ratelimit_seconds 1, calls resume once that second is over
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550147\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_sleep1",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550147","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+"slept\n",
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::call('+12095550147') . ::call('+12095550142'),
+]
+--- timeout: 5
+
+
+
+=== TEST 6: RATE_LIMIT_EXCEEDED without ratelimit_seconds stops calls until the zone's own window ends
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/2s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550149\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '{"phone":"+12095550149","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::call('+12095550149')),
+qr/"budget":\{"rate":100,"period":2,"remaining":0,"blocked_seconds":[12]\}/,
+]
+
+
+
+=== TEST 7: API_KEY_INVALID_OR_DEPLETED: all phones PENDING, one error line for three answers, no key in it
+Three calls are in flight at once and all come back with the depleted key.
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv_key;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+"POST /contacts/\n[{\"phone\":\"+12095550142\"},{\"phone\":\"+12095550143\"},{\"phone\":\"+12095550144\"}]"
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+::crm('/contacts/', '[{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]},{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"PENDING"}]},{"phone":"+12095550144","customFields":[{"id":"cf_S","field_value":"PENDING"}]}]')
+--- grep_error_log eval
+qr/\[error\](?=.*API_KEY_INVALID_OR_DEPLETED)/
+--- grep_error_log_out
+[error]
+--- no_error_log eval
+[qr/^(?!.*\[debug\]).*pv-test-key-0042/]
+
+
+
+=== TEST 8: after API_KEY_INVALID_OR_DEPLETED the zone makes no call for a minute
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550148\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '{"phone":"+12095550148","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::crm('/contacts/', '{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::call('+12095550148')),
+qr/"provider_calls":\{"ok":0,"delayed":0,"rate_limited":0,"key_invalid":1,.*"no_budget":2,.*"remaining":0,"blocked_seconds":(?:5\d|60)\}/,
+]
+--- no_error_log eval
+[qr/^(?!.*\[debug\]).*pv-test-key-0042/]
+
+
+
+=== TEST 9: no budget under phoneval_on_error reject: 503 with Retry-After, and no provider call
+--- http_config
+    phoneval_zone zone=pv:1m rate=1r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_on_error        reject;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 503, 200]
+--- response_headers_like eval
+["", "Retry-After: (?:29\\d|300)\nContent-Type: application/json", ""]
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+'{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550143","status":"PENDING"}]}',
+::call('+12095550142'),
+]
+
+
+
+=== TEST 10: field case H5: 60 contacts, rate=50r/300s, the provider answers RATE_LIMIT_EXCEEDED after 50 calls
+50 verdicts and 10 PENDING, never more than 50 provider calls; a later
+request gets no call either.
+--- http_config
+    phoneval_zone zone=pv:1m rate=50r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status          cf_S;
+        phoneval_result          last_validated  cf_L;
+        phoneval_result          confidence      cf_C;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n" . ::h5_body(),
+"POST /contacts/\n{\"phone\":\"+16505550160\"}",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::h5_fwd(),
+::fwd('/contacts/', '{"phone":"+16505550160",' . ::cf('PENDING') . '}'),
+qr{\A(?:/ok %2B165055501[0-4]\d cc= mode=extensive\n){50}\z},
+qr/"phones":\{"PENDING":11,"VALID_CONFIRMED":50,"VALID_UNCONFIRMED":0,"INVALID":0\},"provider_calls":\{"ok":50,"delayed":0,"rate_limited":0,"key_invalid":0,"bad_answer":0,"http_error":0,"transport":0,"timeout":0\},"no_budget":11,/,
+]
+
+
+
+=== TEST 11: cache hits and locally INVALID phones cost no budget
+--- http_config
+    phoneval_zone zone=pv:1m rate=1r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n[{\"phone\":\"+12095550142\"},{\"phone\":\"+1 209 555 01ab\"},{\"phone\":\"12\"}]",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}')),
+::ex(::crm('/contacts/', '[{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+1 209 555 01ab","customFields":[{"id":"cf_S","field_value":"INVALID"}]},{"phone":"12","customFields":[{"id":"cf_S","field_value":"INVALID"}]}]')),
+qr/"no_budget":0,"cache":\{"hits":1,"misses":1,.*"budget":\{"rate":1,"period":300,"remaining":0,"blocked_seconds":0\}/,
+]
+
+
+
+=== TEST 12: when the zone's window ends, the budget is back
+rate=1r/s: the second phone of the same second gets no call; a second
+later it does.
+--- http_config
+    phoneval_zone zone=pv:1m rate=1r/s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+"GET /_sleep1",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::crm('/contacts/', '{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+"slept\n",
+::crm('/contacts/', '{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"INVALID"}]}'),
+::call('+12095550142') . ::call('+12095550143'),
+]
+--- timeout: 5
+
+
+
+=== TEST 13: RATE_LIMIT_EXCEEDED under phoneval_on_error reject: 503 with the provider's Retry-After, then 503 without a call
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_on_error        reject;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550146\"}",
+"POST /contacts/\n[{\"phone\":\"+12095550142\"},{\"phone\":\"+12095550143\"}]",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[503, 503, 200]
+--- response_headers_like eval
+["Retry-After: 300", "Retry-After: (?:29\\d|300)", ""]
+--- response_body eval
+[
+'{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550146","status":"PENDING"}]}',
+'{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":0,"path":"[0].phone","input":"+12095550142","status":"PENDING"},{"index":1,"path":"[1].phone","input":"+12095550143","status":"PENDING"}]}',
+::call('+12095550146'),
+]
+
+
+
+=== TEST 14: a call shared by concurrent requests costs one unit of budget
+rate=1r/300s; /fan sends two writes of the same number at once (the
+provider answers after 0.5 s): both get the verdict from the one call.
+--- http_config
+    phoneval_zone zone=pv:1m rate=1r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv_slow;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /fan {
+        echo_location_async /fan1;
+        echo_location_async /fan2;
+    }
+    location = /fan1 {
+        proxy_method POST;
+        proxy_set_header Content-Type application/json;
+        proxy_set_body '{"phone":"+12095550142"}';
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/contacts/;
+    }
+    location = /fan2 {
+        proxy_method POST;
+        proxy_set_header Content-Type application/json;
+        proxy_set_body '{"phone":"+1 209 555 0142"}';
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/contacts/;
+    }
+--- request eval
+[
+"GET /fan",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}')
+     . ::crm('/contacts/', '{"phone":"+1 209 555 0142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}')),
+::ex(::call('+12095550142', '', '/slow')),
+qr/"provider_calls":\{"ok":1,.*"no_budget":0,.*"budget":\{"rate":1,"period":300,"remaining":0,"blocked_seconds":0\}/,
+]
