@@ -1,0 +1,590 @@
+# The body on the wire: however the client sends it (spilled to a temp
+# file, chunked, HTTP/2 with or without content-length, Expect:
+# 100-continue, pipelined on one keepalive connection), phoneval reads it
+# whole, validates the phone, and the upstream receives the annotated body
+# with a Content-Length that matches it and no Transfer-Encoding.
+#
+# The Contacts API mock echoes "METHOD URI cl=<Content-Length>
+# te=<Transfer-Encoding>" and then the exact body it received, so every
+# block asserts the bytes forwarded.
+
+use Test::Nginx::Socket 'no_plan';
+use Cwd qw(cwd);
+
+$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
+$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+
+$ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
+
+no_shuffle();
+
+# The mocks every block gets in its http_config:
+#   $TEST_NGINX_RAND_PORT_1  Byteplant: answers by the PhoneNumber in the form
+#                            body; logs what it received
+#   $TEST_NGINX_RAND_PORT_2  the Contacts API: echoes exactly what it got
+our $Mocks = <<'_EOC_';
+    map $request_body $pv_answer {
+        default                        '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142"}';
+        ~PhoneNumber=%2B12095550143&   '{"status":"VALID_UNCONFIRMED","linetype":"FIXED_LINE","countrycode":"US","formatinternational":"+1 209-555-0143"}';
+        ~PhoneNumber=%2B12095550144&   '{"status":"INVALID"}';
+        ~PhoneNumber=%2B12095550145&   '{"status":"DELAYED"}';
+        ~PhoneNumber=%2B12095550146&   '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":42}';
+        ~PhoneNumber=%2B12095550147&   '{"status":"API_KEY_INVALID_OR_DEPLETED"}';
+        ~PhoneNumber=%2B12095550148&   '{"status":"SOMETHING_NEW"}';
+    }
+
+    log_format pv_seen '$request_method $request_uri ct=$content_type cl=$content_length auth=$http_authorization cookie=$http_cookie secret=$http_x_secret body=$request_body';
+
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        access_log logs/provider.log pv_seen;
+
+        location = /ok {
+            echo_read_request_body;
+            echo $pv_answer;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+        client_body_buffer_size 1m;
+
+        location / {
+            echo_read_request_body;
+            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
+            echo_request_body;
+        }
+        location = /created {
+            echo_status 201;
+            echo_read_request_body;
+            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
+            echo_request_body;
+        }
+    }
+_EOC_
+
+# what the Contacts API mock answers for a forwarded body
+sub crm {
+    my ($body, $uri, $method) = @_;
+    $uri //= '/contacts/';
+    $method //= 'POST';
+    return "$method $uri cl=" . length($body) . " te=\n" . $body;
+}
+
+# the annotation "phoneval_result status cf_S" appends to a contact
+our $CF_VC = ',"customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]';
+our $CF_VU = ',"customFields":[{"id":"cf_S","field_value":"VALID_UNCONFIRMED"}]';
+
+# a contact of about 64 KiB whose phone is its last member (W1)
+our $BIG = '{"firstName":"Test","notes":"' . ('a' x 65536)
+           . '","phone":"+1 209 555 0142"}';
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    if (!defined $block->main_config) {
+        $block->set_value('main_config',
+            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
+            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
+    }
+
+    return if defined $block->must_die;
+
+    $block->set_value("http_config", $Mocks . ($block->http_config // ""));
+
+    # every block fails on [alert], [crit] and [emerg] unless it expects
+    # one, and on [error] unless it checks the error log itself
+    my @always = ('[alert]', '[crit]', '[emerg]');
+    push @always, '[error]'
+        unless defined $block->error_log || defined $block->grep_error_log;
+    my $el = $block->error_log;
+    my $expected = join ' ', map { ref $_ ? "$_" : $_ }
+                   (ref $el eq 'ARRAY' ? @$el : defined $el ? ($el) : ());
+    @always = grep { index($expected, $_) < 0 } @always;
+
+    my $nel = $block->no_error_log;
+    if (!defined $nel) {
+        $block->set_value('no_error_log', join("\n", @always) . "\n");
+    } elsif (ref $nel eq 'ARRAY') {
+        $block->set_value('no_error_log', [@$nel, @always]);
+    } elsif (ref $nel) {
+        $block->set_value('no_error_log', [$nel, @always]);
+    } else {
+        chomp $nel;
+        $block->set_value('no_error_log', "$nel\n" . join("\n", @always) . "\n");
+    }
+});
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: W1: a 64 KiB body spilled to a temp file, phone last
+The phone is found at the end of the file, the upstream gets all 64 KiB
+plus the annotation, and the block's temp directory is empty afterwards.
+--- config
+    location = /contacts/ {
+        client_body_buffer_size 8k;
+        client_body_temp_path   body_w1;
+        phoneval                on;
+        phoneval_pass           /_pv;
+        phoneval_api_key        k;
+        phoneval_result         status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+    location /_ls/ {
+        alias body_w1/;
+        autoindex on;
+        autoindex_format json;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+["POST /contacts/\n$::BIG", "GET /_ls/"]
+--- response_body eval
+[::crm(substr($::BIG, 0, -1) . "$::CF_VC}"), "[\r\n]"]
+--- grep_error_log: a client request body is buffered to a temporary file
+--- grep_error_log_out
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 2: a body kept in a temp file until the end is removed with it
+client_body_in_file_only clean gives the temp file a name in the
+directory for the whole request; replacing the body must not leak it.
+--- config
+    location = /contacts/ {
+        client_body_in_file_only clean;
+        client_body_temp_path    body_clean;
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         k;
+        phoneval_result          status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+    location /_ls/ {
+        alias body_clean/;
+        autoindex on;
+        autoindex_format json;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+["POST /contacts/\n" . '{"phone":"+1 209 555 0142"}', "GET /_ls/"]
+--- response_body eval
+[::crm('{"phone":"+1 209 555 0142"' . "$::CF_VC}"), "[\r\n]"]
+--- error_log eval
+qr{a client request body is buffered to a temporary file \S+/body_clean/\d+}
+
+
+
+=== TEST 3: chunked request: upstream gets a Content-Length, no Transfer-Encoding
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+Transfer-Encoding: chunked
+--- request eval
+"POST /contacts/\n"
+. "b\r\n" . '{"name":"a"' . "\r\n"
+. "f\r\n" . ',"phone":"+1 20' . "\r\n"
+. "c\r\n" . '9 555 0142"}' . "\r\n"
+. "0\r\n\r\n"
+--- response_body eval
+::crm('{"name":"a","phone":"+1 209 555 0142"' . "$::CF_VC}")
+
+
+
+=== TEST 4: a body arriving in three pieces, split inside the phone
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- raw_request eval
+["POST /contacts/ HTTP/1.1\r
+Host: localhost\r
+Content-Type: application/json\r
+Content-Length: 38\r
+Connection: close\r
+\r
+{\"name\":\"a\",", '"phone":"+1 209', ' 555 0142"}']
+--- raw_request_middle_delay: 0.05
+--- response_body eval
+::crm('{"name":"a","phone":"+1 209 555 0142"' . "$::CF_VC}")
+
+
+
+=== TEST 5: chunked request spilled to a temp file
+--- config
+    location = /contacts/ {
+        client_body_buffer_size 1k;
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+Transfer-Encoding: chunked
+--- request eval
+my $notes = '{"notes":"' . ('b' x 3000) . '"';
+my $phone = ',"phone":"+1 209 555 0142"}';
+"POST /contacts/\n"
+. sprintf("%x\r\n", length $notes) . $notes . "\r\n"
+. sprintf("%x\r\n", length $phone) . $phone . "\r\n"
+. "0\r\n\r\n"
+--- response_body eval
+::crm('{"notes":"' . ('b' x 3000) . '","phone":"+1 209 555 0142"' . "$::CF_VC}")
+--- error_log
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 6: an empty chunked body passes untouched
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+Transfer-Encoding: chunked
+--- request eval
+"POST /contacts/\n0\r\n\r\n"
+--- response_body eval
+"POST /contacts/ cl=0 te=\n"
+--- no_error_log
+phoneval call
+
+
+
+=== TEST 7: W2: HTTP/2 with a content-length
+--- http2
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n" . '{"notes":"' . ('c' x 20000) . '","phone":"+1 209 555 0142"}'
+--- response_body eval
+::crm('{"notes":"' . ('c' x 20000) . '","phone":"+1 209 555 0142"' . "$::CF_VC}")
+--- log_level: debug
+--- error_log eval
+'http2 header: "content-length: ' . length('{"notes":"' . ('c' x 20000) . '","phone":"+1 209 555 0142"}') . '"'
+
+
+
+=== TEST 8: W2: HTTP/2 without a content-length, body in several DATA frames
+"Transfer-Encoding: chunked" only keeps the harness from adding a
+Content-Length; curl drops it on HTTP/2 and sends the body in 16 KiB DATA
+frames with no content-length header.
+--- http2
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+Transfer-Encoding: chunked
+--- request eval
+"POST /contacts/\n" . '{"notes":"' . ('c' x 20000) . '","phone":"+1 209 555 0142"}'
+--- response_body eval
+::crm('{"notes":"' . ('c' x 20000) . '","phone":"+1 209 555 0142"' . "$::CF_VC}")
+--- log_level: debug
+--- no_error_log
+http2 header: "content-length
+--- grep_error_log: http2 DATA frame
+--- grep_error_log_out eval
+qr/\A(?:http2 DATA frame\n){2,}\z/
+
+
+
+=== TEST 9: Expect: 100-continue gets one 100 Continue, then the final answer
+Upstream Test::Nginx reports the interim 100 as the status and the final
+response as the body; this harness skips the interim response.  The body
+regex accepts both, and the debug log shows exactly one 100 Continue sent.
+--- config
+    location = /contacts/ {
+        chunked_transfer_encoding off;
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- raw_request eval
+["POST /contacts/ HTTP/1.1\r
+Host: localhost\r
+Content-Type: application/json\r
+Content-Length: 27\r
+Expect: 100-continue\r
+Connection: close\r
+\r
+", '{"phone":"+1 209 555 0142"}']
+--- raw_request_middle_delay: 0.1
+--- log_level: debug
+--- error_code_like: ^(?:100|200)$
+--- response_body_like eval
+'\A(?:HTTP/1\.1 200 OK\r\n.*?\r\n\r\n)?'
+. quotemeta(::crm('{"phone":"+1 209 555 0142"' . "$::CF_VC}")) . '\z'
+--- grep_error_log: send 100 Continue
+--- grep_error_log_out
+send 100 Continue
+
+
+
+=== TEST 10: proxy_request_buffering off: still validated and annotated
+--- config
+    location = /contacts/ {
+        proxy_request_buffering off;
+        proxy_http_version      1.1;
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n" . '{"phone":"+1 209 555 0142"}'
+--- response_body eval
+::crm('{"phone":"+1 209 555 0142"' . "$::CF_VC}")
+
+
+
+=== TEST 11: proxy_request_buffering off with a chunked body
+--- config
+    location = /contacts/ {
+        proxy_request_buffering off;
+        proxy_http_version      1.1;
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+Transfer-Encoding: chunked
+--- request eval
+"POST /contacts/\n"
+. "10\r\n" . '{"phone":"+1 209' . "\r\n"
+. "b\r\n" . ' 555 0142"}' . "\r\n"
+. "0\r\n\r\n"
+--- response_body eval
+::crm('{"phone":"+1 209 555 0142"' . "$::CF_VC}")
+
+
+
+=== TEST 12: W3: a 24-byte body grows; Content-Length is the new length
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_output  fields;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2/created;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n" . '{"phone":"+12095550142"}'
+--- error_code: 201
+--- response_body_like eval
+my $body = '\{"phone":"\+12095550142","validation_status":"VALID_CONFIRMED",'
+    . '"last_validated":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","confidence":95\}';
+# the 24 bytes grew to 118
+'\APOST /created cl=118 te=\n' . $body . '\z'
+
+
+
+=== TEST 13: keepalive: two pipelined contact writes, both annotated
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- pipelined_requests eval
+["POST /contacts/\n" . '{"phone":"+1 209 555 0142","n":1}',
+ "POST /contacts/\n" . '{"phone":"+1 209 555 0143","n":2}']
+--- response_body eval
+[::crm('{"phone":"+1 209 555 0142","n":1' . "$::CF_VC}"),
+ ::crm('{"phone":"+1 209 555 0143","n":2' . "$::CF_VU}")]
+
+
+
+=== TEST 14: keepalive: a chunked write then a length write on one connection
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers eval
+["Content-Type: application/json\nTransfer-Encoding: chunked",
+ "Content-Type: application/json"]
+--- pipelined_requests eval
+["POST /contacts/\n" . "1b\r\n" . '{"phone":"+1 209 555 0142"}' . "\r\n0\r\n\r\n",
+ "POST /contacts/\n" . '{"phone":"+1 209 555 0143"}']
+--- response_body eval
+[::crm('{"phone":"+1 209 555 0142"' . "$::CF_VC}"),
+ ::crm('{"phone":"+1 209 555 0143"' . "$::CF_VU}")]
+
+
+
+=== TEST 15: a body shorter than its Content-Length: client_body_timeout ends it, no provider call
+--- config
+    location = /contacts/ {
+        client_body_timeout 1s;
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- raw_request eval
+"POST /contacts/ HTTP/1.1\r
+Host: localhost\r
+Content-Type: application/json\r
+Content-Length: 100\r
+Connection: close\r
+\r
+" . '{"phone":"+1 209 555 0142"}'
+--- timeout: 3
+--- ignore_response
+--- log_level: debug
+--- error_log
+http finalize request: 408, "/contacts/?"
+--- no_error_log
+phoneval call
+http upstream
+
+
+=== TEST 16: a retry to the next upstream resends the whole annotated body
+The first Contacts API server drops the connection without an answer;
+proxy_next_upstream (POST is not idempotent, so it must be allowed) sends the 64 KiB annotated body again to the
+second, which must receive all of it.
+--- http_config
+    upstream crm_pair {
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_3;
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_3;
+        return 444;
+    }
+--- config
+    location = /contacts/ {
+        client_body_buffer_size 8k;
+        phoneval                on;
+        phoneval_pass           /_pv;
+        phoneval_api_key        k;
+        phoneval_result         status cf_S;
+        proxy_next_upstream     error timeout non_idempotent;
+        proxy_pass http://crm_pair;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::BIG"
+--- response_body eval
+::crm(substr($::BIG, 0, -1) . "$::CF_VC}")
+--- error_log
+upstream server temporarily disabled
+a client request body is buffered to a temporary file
