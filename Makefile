@@ -75,6 +75,7 @@ check-deps:
 	missing=; for p in $(DEB_PKGS); do \
 	    echo "$$have" | grep -qx "$$p" || missing="$$missing $$p"; done; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	    echo "phoneval: missing:$$missing"; \
 	    $(MAKE) --no-print-directory deps; \
@@ -87,7 +88,10 @@ deps:
 	$$sudo apt-get install -y -qq --no-install-recommends $(DEB_PKGS) \
 	    >/dev/null; \
 	command -v node >/dev/null || \
-	    $$sudo apt-get install -y -qq --no-install-recommends nodejs npm \
+	    $$sudo apt-get install -y -qq --no-install-recommends nodejs \
+	    >/dev/null; \
+	command -v npm >/dev/null || \
+	    $$sudo apt-get install -y -qq --no-install-recommends npm \
 	    >/dev/null; \
 	if pgrep -x nginx >/dev/null && [ -d /run/systemd/system ]; then \
 	    $$sudo systemctl stop nginx 2>/dev/null || true; fi; \
@@ -173,4 +177,4 @@ fuzz: check-deps
 	@bash fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) t/servroot*
+	rm -rf $(BUILD) t/servroot* sandbox/run

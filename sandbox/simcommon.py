@@ -42,6 +42,10 @@ class SimHandler(BaseHTTPRequestHandler):
     JSON replies that always carry Content-Length."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the
+    # second waits for the client's delayed ACK, 40 ms on every keep-alive
+    # request after the first.
+    disable_nagle_algorithm = True
     # An idle keep-alive connection is dropped after this many seconds so
     # abandoned client connections do not pin threads forever.
     timeout = 75
