@@ -45,6 +45,7 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     ngx_http_phoneval_item_t *item)
 {
     ngx_http_request_t          *sr;
+    ngx_http_core_main_conf_t   *cmcf;
     ngx_http_post_subrequest_t  *ps;
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
@@ -68,6 +69,19 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     }
 
     ngx_http_set_ctx(sr, item, ngx_http_phoneval_module);
+
+    /*
+     * variables of its own: subrequests share the parent's cache of
+     * variable values, so $request_body would be the first call's body,
+     * and a cached client header value could reach the provider
+     */
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    sr->variables = ngx_pcalloc(r->pool, cmcf->variables.nelts
+                                         * sizeof(ngx_http_variable_value_t));
+    if (sr->variables == NULL) {
+        return NGX_ERROR;
+    }
 
     sr->method = NGX_HTTP_POST;
     sr->method_name = ngx_http_phoneval_post;
