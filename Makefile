@@ -127,7 +127,8 @@ ifeq ($(NGINX_SRC),)
 else
 	$(MAKE) --no-print-directory -f $(NGX_BUILDDIR)/Makefile -C $(NGX_TREE)
 endif
-	cp $(NGX_BUILDDIR)/ngx_http_phoneval_module.so $@
+	@# a new inode: nginx processes that have the old file mapped keep it
+	cp $(NGX_BUILDDIR)/ngx_http_phoneval_module.so $@.tmp && mv -f $@.tmp $@
 
 # ---- the CLI -------------------------------------------------------------
 
