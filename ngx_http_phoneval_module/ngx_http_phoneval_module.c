@@ -500,6 +500,13 @@ ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->max_phones, prev->max_phones, 100);
     ngx_conf_merge_uint_value(conf->concurrency, prev->concurrency, 8);
     ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 10000);
+
+    if (conf->timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"phoneval_timeout\" must be more than 0");
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_uint_value(conf->check_mode, prev->check_mode, 0);
     ngx_conf_merge_str_value(conf->locale, prev->locale, "en-US");
     ngx_conf_merge_uint_value(conf->action, prev->action,
@@ -692,12 +699,6 @@ ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
                            "\"phoneval\" is on but neither "
                            "\"phoneval_api_key\" nor "
                            "\"phoneval_api_key_file\" is set");
-        return NGX_CONF_ERROR;
-    }
-
-    if (conf->timeout == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"phoneval_timeout\" must be more than 0");
         return NGX_CONF_ERROR;
     }
 

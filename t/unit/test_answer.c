@@ -438,5 +438,5 @@ main(void)
     test_answer_sizes();
     test_status_names();
 
-    PV_TEST_DONE("answer");
+    PV_TEST_DONE("test_answer");
 }

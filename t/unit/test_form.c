@@ -202,5 +202,5 @@ main(void)
     test_form_cases();
     test_form_escape();
 
-    PV_TEST_DONE("form");
+    PV_TEST_DONE("test_form");
 }

@@ -619,5 +619,5 @@ main(void)
     test_country();
     test_cache_key();
 
-    PV_TEST_DONE("phone");
+    PV_TEST_DONE("test_phone");
 }
