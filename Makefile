@@ -84,6 +84,7 @@ check-deps:
 deps:
 	@set -e; sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	export DEBIAN_FRONTEND=noninteractive; \
+	was_running=$$(pgrep -x nginx || true); \
 	$$sudo apt-get update -qq; \
 	$$sudo apt-get install -y -qq --no-install-recommends $(DEB_PKGS) \
 	    >/dev/null; \
@@ -93,7 +94,8 @@ deps:
 	command -v npm >/dev/null || \
 	    $$sudo apt-get install -y -qq --no-install-recommends npm \
 	    >/dev/null; \
-	if pgrep -x nginx >/dev/null && [ -d /run/systemd/system ]; then \
+	if [ -z "$$was_running" ] && pgrep -x nginx >/dev/null \
+	    && [ -d /run/systemd/system ]; then \
 	    $$sudo systemctl stop nginx 2>/dev/null || true; fi; \
 	echo "phoneval: dependencies installed"
 
@@ -103,8 +105,9 @@ module: check-deps $(MODULE_SO)
 
 $(NGX_BUILDDIR)/Makefile: config $(if $(NGINX_SRC),,$(DEBIAN_SRC)/conf_flags)
 	@mkdir -p $(NGX_BUILDDIR)
+	@echo "phoneval: configuring nginx in $(NGX_BUILDDIR)"
 ifeq ($(NGINX_SRC),)
-	cd $(NGX_TREE) && . ./conf_flags && ./configure \
+	@cd $(NGX_TREE) && . ./conf_flags && ./configure \
 	    --with-cc-opt="$$(dpkg-buildflags --get CFLAGS) -fPIC $$(dpkg-buildflags --get CPPFLAGS) -Werror" \
 	    --with-ld-opt="$$(dpkg-buildflags --get LDFLAGS) -fPIC" \
 	    "$${NGX_CONF_FLAGS[@]}" \
@@ -112,7 +115,7 @@ ifeq ($(NGINX_SRC),)
 	    --builddir=$(NGX_BUILDDIR) > $(NGX_BUILDDIR)/configure.log 2>&1 \
 	    || { tail -20 $(NGX_BUILDDIR)/configure.log; exit 1; }
 else
-	cd $(NGX_TREE) && ./configure --with-compat --with-debug \
+	@cd $(NGX_TREE) && ./configure --with-compat --with-debug \
 	    --with-http_v2_module --with-http_auth_request_module \
 	    --with-cc-opt="-Werror -fPIC" \
 	    --add-dynamic-module=$(TOP) \
@@ -120,15 +123,24 @@ else
 	    || { tail -20 $(NGX_BUILDDIR)/configure.log; exit 1; }
 endif
 
-$(MODULE_SO): $(NGX_BUILDDIR)/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HDRS)
-ifeq ($(NGINX_SRC),)
-	$(MAKE) --no-print-directory -f $(NGX_BUILDDIR)/Makefile -C $(NGX_TREE) \
-	    modules
+# V=1 shows the compiler lines; otherwise they go to build/*/build.log
+ifeq ($(V),1)
+QUIET_LOG    :=
 else
-	$(MAKE) --no-print-directory -f $(NGX_BUILDDIR)/Makefile -C $(NGX_TREE)
+QUIET_LOG     = > $(NGX_BUILDDIR)/build.log 2>&1 || { cat $(NGX_BUILDDIR)/build.log; exit 1; }
+endif
+
+$(MODULE_SO): $(NGX_BUILDDIR)/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HDRS)
+	@echo "phoneval: building $(notdir $@) against $(NGX_TREE)"
+ifeq ($(NGINX_SRC),)
+	@$(MAKE) --no-print-directory -f $(NGX_BUILDDIR)/Makefile -C $(NGX_TREE) \
+	    modules $(QUIET_LOG)
+else
+	@$(MAKE) --no-print-directory -f $(NGX_BUILDDIR)/Makefile -C $(NGX_TREE) \
+	    $(QUIET_LOG)
 endif
 	@# a new inode: nginx processes that have the old file mapped keep it
-	cp $(NGX_BUILDDIR)/ngx_http_phoneval_module.so $@.tmp && mv -f $@.tmp $@
+	@cp $(NGX_BUILDDIR)/ngx_http_phoneval_module.so $@.tmp && mv -f $@.tmp $@
 
 # ---- the CLI -------------------------------------------------------------
 
@@ -139,7 +151,8 @@ cli: check-deps $(CLI_BIN)
 
 $(CLI_BIN): $(CLI_SRCS) $(wildcard cli/*.h) $(CORE_SRCS) $(HDRS)
 	@mkdir -p $(BUILD)
-	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
+	@echo "CC build/phoneval"
+	@$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
 	    -Wall -Wextra -Werror -I $(MODDIR) -I cli \
 	    $(CLI_SRCS) $(CORE_SRCS) -o $@ -ljansson -lcurl -lm
 
@@ -147,7 +160,8 @@ $(CLI_BIN): $(CLI_SRCS) $(wildcard cli/*.h) $(CORE_SRCS) $(HDRS)
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/pv_test.h $(CORE_SRCS) $(HDRS)
 	@mkdir -p $(BUILD)/unit
-	$(CC) $(UNIT_CFLAGS) -fsanitize=address,undefined \
+	@echo "CC $<"
+	@$(CC) $(UNIT_CFLAGS) -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all $< $(CORE_SRCS) -o $@ -ljansson
 
 unit: check-deps $(UNIT_TESTS)
