@@ -3,26 +3,12 @@
 # the body unchanged.
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
-
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+use lib 't/inc';
+use PhonevalTest;
 
 no_shuffle();
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
-
-    if (!defined $block->must_die && !defined $block->no_error_log) {
-        $block->set_value('no_error_log', "[alert]\n[crit]\n[emerg]\n");
-    }
-});
+phoneval_preprocessor();
 
 run_tests();
 

@@ -6,68 +6,17 @@
 # Mocks (echo module): the Byteplant mock on RAND_PORT_1 answers canned JSON
 # chosen by the form body and logs what it got to logs/provider.log; the CRM
 # upstream on RAND_PORT_2 echoes "METHOD URI cl= te=" and the exact body.
+# The mock text: pv_mocks() in t/inc/PhonevalMocks.pm.
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
+use lib 't/inc';
+use PhonevalTest;
+use PhonevalMocks qw(pv_mocks fwd fwd_re exact_re);
 
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
-
-# freed memory is filled with 0xa5 in nginx (glibc), so a use after free of
-# request memory shows up as a failing block rather than going unnoticed
-$ENV{MALLOC_PERTURB_} //= 165;
-
+perturb_freed_memory();
 no_shuffle();
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
-
-    return if defined $block->must_die;
-
-    my @crit = ('[alert]', '[crit]', '[emerg]');
-    my $nel = $block->no_error_log;
-
-    if (!defined $nel) {
-        $block->set_value('no_error_log', join("\n", @crit) . "\n");
-
-    } elsif (ref $nel eq 'ARRAY') {
-        $block->set_value('no_error_log', [@$nel, @crit]);
-
-    } else {
-        $nel =~ s/\n*\z/\n/;
-        $block->set_value('no_error_log', $nel . join("\n", @crit) . "\n");
-    }
-});
-
-# a last_validated value: UTC, YYYY-MM-DDThh:mm:ssZ
-our $TS = '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ';
-
-# what the echo upstream answers for a forwarded body: the exact bytes and
-# the Content-Length it got (@TS@ stands for a 20-byte timestamp)
-sub fwd_re {
-    my ($line, $body) = @_;
-    (my $sample = $body) =~ s/\@TS\@/2000-01-01T00:00:00Z/g;
-    my $text = "$line cl=" . length($sample) . " te=\n" . $body;
-    my $re = join $TS, map { quotemeta } split /\@TS\@/, $text, -1;
-    return qr/\A$re\z/;
-}
-
-# the same for a body with no timestamp: an exact string
-sub fwd {
-    my ($line, $body) = @_;
-    return "$line cl=" . length($body) . " te=\n" . $body;
-}
-
-sub exact_re {
-    my ($s) = @_;
-    return qr/\A\Q$s\E\z/;
-}
+phoneval_preprocessor();
 
 # one provider.log line for a form body
 sub pvlog {
@@ -77,38 +26,8 @@ sub pvlog {
     } @_;
 }
 
-our $Mocks = <<'_EOC_';
-    log_format pv '$request_method $request_uri ct=$content_type auth=$http_authorization cookie=$http_cookie body=$request_body';
-
-    map $request_body $pv_answer {
-        default '{"status":"NOT_IN_MOCK"}';
-        ~PhoneNumber=%2B12095550142& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","location":"California","countrycode":"US","formatnational":"(209) 555-0142","formatinternational":"+1 209-555-0142"}';
-        ~PhoneNumber=%2B12095550143& '{"status":"VALID_UNCONFIRMED","linetype":"FIXED_LINE","countrycode":"US","formatnational":"(209) 555-0143","formatinternational":"+1 209-555-0143"}';
-        ~PhoneNumber=%2B12095550100& '{"status":"INVALID","linetype":"","countrycode":"US","formatinternational":"+1 209-555-0100"}';
-        ~PhoneNumber=%2B12095550199& '{"status":"DELAYED"}';
-        ~PhoneNumber=2095550142&CountryCode=US& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142"}';
-    }
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
-        access_log logs/provider.log pv;
-
-        location / {
-            echo_read_request_body;
-            echo $pv_answer;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
-
-        location / {
-            echo_read_request_body;
-            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
-            echo_request_body;
-        }
-    }
-_EOC_
+# the Byteplant mock with the standard answers, and the CRM echo
+our $Mocks = pv_mocks();
 
 run_tests();
 

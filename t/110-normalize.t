@@ -7,51 +7,18 @@
 # chosen by the form body and logs the request line, content type, client
 # credentials that must not leak, and the body; the CRM upstream on
 # RAND_PORT_2 echoes "METHOD URI cl= te=" and the exact body it got.
+# The mock text: pv_mocks() in t/inc/PhonevalMocks.pm.
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
 use Encode ();
+use lib 't/inc';
+use PhonevalTest;
+use PhonevalMocks qw(pv_mocks fwd);
 
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
-
-# freed memory is filled with 0xa5 in nginx (glibc), so a use after free of
-# request memory shows up as a failing block rather than going unnoticed
-$ENV{MALLOC_PERTURB_} //= 165;
-
+perturb_freed_memory();
 no_shuffle();
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
-
-    return if defined $block->must_die;
-
-    my @crit = ('[alert]', '[crit]', '[emerg]');
-    my $nel = $block->no_error_log;
-
-    if (!defined $nel) {
-        $block->set_value('no_error_log', join("\n", @crit) . "\n");
-
-    } elsif (ref $nel eq 'ARRAY') {
-        $block->set_value('no_error_log', [@$nel, @crit]);
-
-    } else {
-        $nel =~ s/\n*\z/\n/;
-        $block->set_value('no_error_log', $nel . join("\n", @crit) . "\n");
-    }
-});
-
-# what the echo upstream answers for a forwarded body
-sub fwd {
-    my ($line, $body) = @_;
-    return "$line cl=" . length($body) . " te=\n" . $body;
-}
+phoneval_preprocessor();
 
 # the form body of a provider call with the defaults of these blocks
 sub f {
@@ -85,11 +52,8 @@ sub escaped_digits {
     return $s;
 }
 
-our $Mocks = <<'_EOC_';
-    log_format pv '$request_method $request_uri ct=$content_type auth=$http_authorization cookie=$http_cookie body=$request_body';
-
-    map $request_body $pv_answer {
-        default '{"status":"NOT_IN_MOCK"}';
+# the Byteplant mock with these answers, and the CRM echo
+our $Mocks = pv_mocks(answers => <<'_EOC_');
         ~PhoneNumber=%2B12095550142& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142"}';
         ~PhoneNumber=%2B5105550143& '{"status":"INVALID","linetype":"","countrycode":""}';
         ~PhoneNumber=5145550142&CountryCode=CA& '{"status":"VALID_CONFIRMED","linetype":"FIXED_LINE","countrycode":"CA","formatinternational":"+1 514-555-0142"}';
@@ -107,27 +71,6 @@ our $Mocks = <<'_EOC_';
         ~PhoneNumber=2095550142&Mode= '{"status":"DELAYED"}';
         ~PhoneNumber=1234&CountryCode=US& '{"status":"INVALID"}';
         ~PhoneNumber=%2B12345678901234567& '{"status":"INVALID"}';
-    }
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
-        access_log logs/provider.log pv;
-
-        location / {
-            echo_read_request_body;
-            echo $pv_answer;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
-
-        location / {
-            echo_read_request_body;
-            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
-            echo_request_body;
-        }
-    }
 _EOC_
 
 run_tests();

@@ -9,67 +9,20 @@
 # block asserts the bytes forwarded.
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
-
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+use lib 't/inc';
+use PhonevalTest;
+use PhonevalMocks qw(seen_mocks crm);
 
 $ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
 
 no_shuffle();
 
-# The mocks every block gets in its http_config:
+# The mocks every block gets in its http_config (seen_mocks() in
+# t/inc/PhonevalMocks.pm):
 #   $TEST_NGINX_RAND_PORT_1  Byteplant: answers by the PhoneNumber in the form
 #                            body; logs what it received
 #   $TEST_NGINX_RAND_PORT_2  the Contacts API: echoes exactly what it got
-our $Mocks = <<'_EOC_';
-    map $request_body $pv_answer {
-        default                        '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142"}';
-        ~PhoneNumber=%2B12095550143&   '{"status":"VALID_UNCONFIRMED","linetype":"FIXED_LINE","countrycode":"US","formatinternational":"+1 209-555-0143"}';
-        ~PhoneNumber=%2B12095550144&   '{"status":"INVALID"}';
-        ~PhoneNumber=%2B12095550145&   '{"status":"DELAYED"}';
-        ~PhoneNumber=%2B12095550146&   '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":42}';
-        ~PhoneNumber=%2B12095550147&   '{"status":"API_KEY_INVALID_OR_DEPLETED"}';
-        ~PhoneNumber=%2B12095550148&   '{"status":"SOMETHING_NEW"}';
-    }
-
-    log_format pv_seen '$request_method $request_uri ct=$content_type cl=$content_length auth=$http_authorization cookie=$http_cookie secret=$http_x_secret body=$request_body';
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
-        access_log logs/provider.log pv_seen;
-
-        location = /ok {
-            echo_read_request_body;
-            echo $pv_answer;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
-        client_body_buffer_size 1m;
-
-        location / {
-            echo_read_request_body;
-            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
-            echo_request_body;
-        }
-        location = /created {
-            echo_status 201;
-            echo_read_request_body;
-            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
-            echo_request_body;
-        }
-    }
-_EOC_
-
-# what the Contacts API mock answers for a forwarded body
-sub crm {
-    my ($body, $uri, $method) = @_;
-    $uri //= '/contacts/';
-    $method //= 'POST';
-    return "$method $uri cl=" . length($body) . " te=\n" . $body;
-}
+our $Mocks = seen_mocks();
 
 # the annotation "phoneval_result status cf_S" appends to a contact
 our $CF_VC = ',"customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]';
@@ -79,41 +32,10 @@ our $CF_VU = ',"customFields":[{"id":"cf_S","field_value":"VALID_UNCONFIRMED"}]'
 our $BIG = '{"firstName":"Test","notes":"' . ('a' x 65536)
            . '","phone":"+1 209 555 0142"}';
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
-
-    return if defined $block->must_die;
-
-    $block->set_value("http_config", $Mocks . ($block->http_config // ""));
-
-    # every block fails on [alert], [crit] and [emerg] unless it expects
-    # one, and on [error] unless it checks the error log itself
-    my @always = ('[alert]', '[crit]', '[emerg]');
-    push @always, '[error]'
-        unless defined $block->error_log || defined $block->grep_error_log;
-    my $el = $block->error_log;
-    my $expected = join ' ', map { ref $_ ? "$_" : $_ }
-                   (ref $el eq 'ARRAY' ? @$el : defined $el ? ($el) : ());
-    @always = grep { index($expected, $_) < 0 } @always;
-
-    my $nel = $block->no_error_log;
-    if (!defined $nel) {
-        $block->set_value('no_error_log', join("\n", @always) . "\n");
-    } elsif (ref $nel eq 'ARRAY') {
-        $block->set_value('no_error_log', [@$nel, @always]);
-    } elsif (ref $nel) {
-        $block->set_value('no_error_log', [$nel, @always]);
-    } else {
-        chomp $nel;
-        $block->set_value('no_error_log', "$nel\n" . join("\n", @always) . "\n");
-    }
-});
+# every block gets the mocks, and fails on [alert], [crit] and [emerg]
+# unless it expects one, and on [error] unless it checks the error log
+# itself
+phoneval_preprocessor(http_config => $Mocks, error => 1);
 
 run_tests();
 

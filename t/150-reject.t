@@ -8,102 +8,27 @@
 # chosen by the form body and logs what it got to logs/provider.log; the CRM
 # upstream on RAND_PORT_2 echoes "METHOD URI cl= te=" and the exact body, and
 # logs every request it gets to logs/crm.log.  RAND_PORT_3 has no listener.
+# The mock text: pv_mocks() in t/inc/PhonevalMocks.pm.
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
+use lib 't/inc';
+use PhonevalTest;
+use PhonevalMocks qw(pv_mocks fwd fwd_re);
 
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
-
-# freed memory is filled with 0xa5 in nginx (glibc), so a use after free of
-# request memory shows up as a failing block rather than going unnoticed
-$ENV{MALLOC_PERTURB_} //= 165;
-
+perturb_freed_memory();
 no_shuffle();
 
-add_block_preprocessor(sub {
-    my $block = shift;
+phoneval_preprocessor();
 
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
-
-    return if defined $block->must_die;
-
-    my @crit = ('[alert]', '[crit]', '[emerg]');
-    my $nel = $block->no_error_log;
-
-    if (!defined $nel) {
-        $block->set_value('no_error_log', join("\n", @crit) . "\n");
-
-    } elsif (ref $nel eq 'ARRAY') {
-        $block->set_value('no_error_log', [@$nel, @crit]);
-
-    } else {
-        $nel =~ s/\n*\z/\n/;
-        $block->set_value('no_error_log', $nel . join("\n", @crit) . "\n");
-    }
-});
-
-# a last_validated value: UTC, YYYY-MM-DDThh:mm:ssZ
-our $TS = '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ';
-
-# what the echo upstream answers for a forwarded body
-sub fwd {
-    my ($line, $body) = @_;
-    return "$line cl=" . length($body) . " te=\n" . $body;
-}
-
-# the same, as an exact regex where @TS@ stands for a timestamp
-sub fwd_re {
-    my ($line, $body) = @_;
-    (my $sample = $body) =~ s/\@TS\@/2000-01-01T00:00:00Z/g;
-    my $text = "$line cl=" . length($sample) . " te=\n" . $body;
-    my $re = join $TS, map { quotemeta } split /\@TS\@/, $text, -1;
-    return qr/\A$re\z/;
-}
-
-sub exact_re {
-    my ($s) = @_;
-    return qr/\A\Q$s\E\z/;
-}
-
-our $Mocks = <<'_EOC_';
-    log_format pv '$request_method $request_uri ct=$content_type auth=$http_authorization cookie=$http_cookie body=$request_body';
-    log_format crm '$request_method $request_uri';
-
-    map $request_body $pv_answer {
-        default '{"status":"NOT_IN_MOCK"}';
+# the Byteplant mock with these answers, and the CRM echo, which logs
+# "METHOD URI" to logs/crm.log
+our $Mocks = pv_mocks(crm_log => 1, answers => <<'_EOC_');
         ~PhoneNumber=%2B12095550142& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142"}';
         ~PhoneNumber=%2B12095550143& '{"status":"VALID_UNCONFIRMED","linetype":"FIXED_LINE","countrycode":"US","formatinternational":"+1 209-555-0143"}';
         ~PhoneNumber=%2B12095550100& '{"status":"INVALID","linetype":"","countrycode":"US"}';
         ~PhoneNumber=%2B12095550101& '{"status":"INVALID","linetype":"","countrycode":"US"}';
         ~PhoneNumber=%2B12095550199& '{"status":"DELAYED"}';
         ~PhoneNumber=%2B12095550198& '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":120}';
-    }
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
-        access_log logs/provider.log pv;
-
-        location / {
-            echo_read_request_body;
-            echo $pv_answer;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
-        access_log logs/crm.log crm;
-
-        location / {
-            echo_read_request_body;
-            echo "$request_method $request_uri cl=$http_content_length te=$http_transfer_encoding";
-            echo_request_body;
-        }
-    }
 _EOC_
 
 run_tests();

@@ -7,11 +7,9 @@
 # is the CRM upstream echoing the body it got.
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
 use Digest::SHA ();
-
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+use lib 't/inc';
+use PhonevalTest;
 
 no_shuffle();
 
@@ -107,14 +105,10 @@ our $Locations = <<'_EOC_';
         alias logs/hook.log;
 _EOC_
 
-add_block_preprocessor(sub {
+# a block without http_config gets $HttpConfig; @LOCATIONS@ in its config
+# stands for $Locations
+phoneval_preprocessor(prepare => sub {
     my $block = shift;
-
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
 
     if (!defined $block->http_config) {
         $block->set_value('http_config', $HttpConfig);
@@ -124,22 +118,6 @@ add_block_preprocessor(sub {
         my $config = $block->config;
         $config =~ s/\@LOCATIONS\@/$Locations/;
         $block->set_value('config', $config);
-    }
-
-    return if defined $block->must_die;
-
-    my @crit = ('[alert]', '[crit]', '[emerg]');
-    my $nel = $block->no_error_log;
-
-    if (!defined $nel) {
-        $block->set_value('no_error_log', join("\n", @crit) . "\n");
-
-    } elsif (ref $nel eq 'ARRAY') {
-        $block->set_value('no_error_log', [@$nel, @crit]);
-
-    } else {
-        $nel =~ s/\n*\z/\n/;
-        $block->set_value('no_error_log', $nel . join("\n", @crit) . "\n");
     }
 });
 

@@ -36,10 +36,8 @@
 # call's body for every call.)
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
-
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+use lib 't/inc';
+use PhonevalTest;
 
 # a port for the embedded TCP mock (upstream Test::Nginx takes a number)
 $ENV{TEST_NGINX_PV_TCP_PORT} ||= server_port() + 1;
@@ -72,32 +70,9 @@ our $Mocks = <<'_EOC_';
     }
 _EOC_
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
-
-    $block->set_value('http_config', $Mocks . ($block->http_config // ''));
-
-    # [alert], [crit] and [emerg] fail every block, on top of its own list
-    my @always = ('[alert]', '[crit]', '[emerg]');
-    my $nel = $block->no_error_log;
-
-    if (!defined $nel) {
-        $block->set_value('no_error_log', join("\n", @always) . "\n");
-    } elsif (ref $nel eq 'ARRAY') {
-        $block->set_value('no_error_log', [@$nel, @always]);
-    } elsif (ref $nel) {
-        $block->set_value('no_error_log', [$nel, @always]);
-    } else {
-        chomp $nel;
-        $block->set_value('no_error_log', "$nel\n" . join("\n", @always) . "\n");
-    }
-});
+# every block gets the mocks, and fails on [alert], [crit] and [emerg], on
+# top of its own list
+phoneval_preprocessor(http_config => $Mocks);
 
 run_tests();
 

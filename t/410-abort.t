@@ -35,10 +35,9 @@
 # received.
 
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(cwd);
-
-$ENV{TEST_NGINX_PHONEVAL_SO} ||= cwd() . '/build/ngx_http_phoneval_module.so';
-$ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+use lib 't/inc';
+use PhonevalTest;
+use PhonevalMocks qw(crm cf);
 
 no_shuffle();
 master_on();
@@ -124,17 +123,6 @@ our $Locations = <<'_EOC_';
     }
 _EOC_
 
-# the forwarded body the Contacts API mock echoes
-sub crm {
-    my ($body, $uri) = @_;
-    $uri //= '/contacts/';
-    return "POST $uri cl=" . length($body) . " te=\n" . $body;
-}
-
-sub cf {
-    return ',"customFields":[{"id":"cf_S","field_value":"' . $_[0] . '"}]';
-}
-
 # phoneval_status?format=json, the counters that matter here: requests by
 # outcome, phones by verdict, provider calls by result, cache hits/misses
 sub counters {
@@ -188,33 +176,9 @@ sub h2_ping {
     return h2_frame(6, 0, 0, 'pingpong');
 }
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    if (!defined $block->main_config) {
-        $block->set_value('main_config',
-            "load_module $ENV{TEST_NGINX_PHONEVAL_SO};\n"
-            . "load_module $ENV{TEST_NGINX_ECHO_SO};\n");
-    }
-
-    $block->set_value('http_config', $Mocks . ($block->http_config // ''));
-    $block->set_value('config', $Locations . ($block->config // ''));
-
-    # [alert], [crit] and [emerg] fail every block, on top of its own list
-    my @always = ('[alert]', '[crit]', '[emerg]');
-    my $nel = $block->no_error_log;
-
-    if (!defined $nel) {
-        $block->set_value('no_error_log', join("\n", @always) . "\n");
-    } elsif (ref $nel eq 'ARRAY') {
-        $block->set_value('no_error_log', [@$nel, @always]);
-    } elsif (ref $nel) {
-        $block->set_value('no_error_log', [$nel, @always]);
-    } else {
-        chomp $nel;
-        $block->set_value('no_error_log', "$nel\n" . join("\n", @always) . "\n");
-    }
-});
+# every block gets the mocks and the locations, and fails on [alert],
+# [crit] and [emerg], on top of its own list
+phoneval_preprocessor(http_config => $Mocks, config => $Locations);
 
 run_tests();
 
