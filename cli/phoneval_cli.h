@@ -139,6 +139,8 @@ typedef struct {
     int                      create;
     int                      upsert;
     int                      normalize;
+    int                      via_gateway;     /* import: api_url is a
+                                                 phoneval gateway */
     int                      dry_run;
     long                     stale_after;     /* seconds */
     char                    *state_file;
@@ -187,6 +189,10 @@ typedef struct {
     unsigned long            ghl_pauses;
     int                      interrupted;
     int                      key_invalid;
+    /* the summary's verdict line: its label (default "verdicts"), and a
+     * text shown instead of the counts (NULL: the counts) */
+    const char              *verdicts_label;
+    const char              *verdicts_text;
     json_t                  *extra;           /* command-specific members */
     FILE                    *failures;        /* --report CSV, or NULL */
 } pv_report_t;

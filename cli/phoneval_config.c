@@ -47,6 +47,7 @@ enum {
     PV_OPT_FORMAT,
     PV_OPT_UPSERT,
     PV_OPT_NORMALIZE,
+    PV_OPT_VIA_GATEWAY,
     PV_OPT_REPORT,
     PV_OPT_CREATE,
     PV_OPT_STALE_AFTER,
@@ -94,7 +95,8 @@ static const pv_opt_t  pv_opts[] = {
       "write result ITEM (status, last_validated,\n"
       "confidence, line_type, e164, country) to\n"
       "custom field TARGET (an id or key:NAME);\n"
-      "repeatable" },
+      "repeatable (import --via-gateway: where\n"
+      "the gateway's results are read back)" },
     { "create", 0, NULL, C_FIELDS, PV_OPT_CREATE, NULL,
       "create the result fields that are missing" },
     { "upsert", 0, NULL, C_IMPORT, PV_OPT_UPSERT, NULL,
@@ -107,6 +109,10 @@ static const pv_opt_t  pv_opts[] = {
       "input format (default: from the file name)" },
     { "normalize", 0, NULL, C_IMPORT, PV_OPT_NORMALIZE, NULL,
       "send the E.164 form of valid phones\ninstead of the text as read" },
+    { "via-gateway", 0, NULL, C_IMPORT, PV_OPT_VIA_GATEWAY, NULL,
+      "--api-url is a phoneval gateway: it\n"
+      "validates and writes the results; no\n"
+      "Byteplant call and no Byteplant key here" },
     { "report", 0, "FILE", C_IMPORT | C_SYNC, PV_OPT_REPORT, NULL,
       "write failed rows (CSV: line, reason...)\nto FILE" },
     { "stale-after", 0, "AGE", C_SYNC, PV_OPT_STALE_AFTER, NULL,
@@ -169,7 +175,8 @@ static const char  *pv_cmd_names[PV_CMD_N] = {
 static const char  *pv_cmd_synopsis[PV_CMD_N] = {
     "phoneval check [OPTIONS] NUMBER...",
     "phoneval fields --location ID [--create] [OPTIONS]",
-    "phoneval import FILE.csv|FILE.jsonl --location ID [--upsert] [OPTIONS]",
+    ("phoneval import FILE.csv|FILE.jsonl --location ID [--upsert] "
+     "[--via-gateway] [OPTIONS]"),
     ("phoneval sync --location ID [--stale-after AGE] [--state FILE] "
      "[--dry-run] [OPTIONS]")
 };
@@ -180,7 +187,9 @@ static const char  *pv_cmd_about[PV_CMD_N] = {
     "Finds (or creates) the custom fields the results are written to and\n"
     "prints them as phoneval_result lines for nginx.",
     "Creates or upserts contacts from a CSV file (header row) or JSON lines,\n"
-    "validating each phone first and writing the results as custom fields.",
+    "validating each phone first and writing the results as custom fields.\n"
+    "With --via-gateway the contacts go to a phoneval gateway as they are,\n"
+    "and the gateway validates and writes the results.",
     "Pages through all contacts of a location and validates those with no\n"
     "result, a PENDING result or one older than --stale-after; writes the\n"
     "results with PUT /contacts/:id.  Resumable with --state."
@@ -829,6 +838,10 @@ pv_conf_set(pv_conf_t *conf, const pv_opt_t *o, const char *val, int src,
             conf->normalize = (int) u;
             break;
 
+        case PV_OPT_VIA_GATEWAY:
+            conf->via_gateway = (int) u;
+            break;
+
         case PV_OPT_CREATE:
             conf->create = (int) u;
             break;
@@ -1138,6 +1151,14 @@ pv_conf_load(pv_conf_t *conf, pv_cmd_e cmd, int argc, char **argv)
     case PV_CMD_IMPORT:
         if (conf->nargs != 1) {
             pv_log_error("import needs exactly one FILE (.csv or .jsonl)");
+            return PV_EXIT_USAGE;
+        }
+
+        if (conf->via_gateway && conf->normalize) {
+            /* the E.164 form comes with the verdict, which only the
+             * gateway has */
+            pv_log_error("--normalize does not apply with --via-gateway: "
+                         "set \"phoneval_normalize on\" in the gateway");
             return PV_EXIT_USAGE;
         }
 

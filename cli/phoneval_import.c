@@ -15,6 +15,14 @@
  * instead.  After an upsert the contact is read back: HighLevel matches
  * an existing contact by email or phone, and when the email matched one
  * that does not get the phone, the phone was silently not attached.
+ *
+ * With --via-gateway the API URL is an nginx with the phoneval module:
+ * rows go out as they are read, the gateway validates the phones and
+ * writes the result fields, and the verdicts are read back from the
+ * contacts the API returns.  The gateway's own refusals come back as
+ * HTTP errors with a "phoneval" array: a 422 (phoneval_action reject) is
+ * the row's failure, a 503 (phoneval_on_error reject) was refused before
+ * forwarding and is retried after its Retry-After.
  */
 
 
@@ -41,6 +49,7 @@ typedef struct {
     char                    *sent_phone;  /* the phone in the body */
     char                    *contact_id;
     int                      is_new;
+    int                      has_phone;   /* --via-gateway: not blank */
     char                     key_phone[PV_PHONE_MAX_DIGITS + 1];
 } pv_row_t;
 
@@ -70,6 +79,11 @@ struct pv_import_s {
     unsigned long            not_attached;
     unsigned long            unknown;
     long                     last_line;
+
+    /* --via-gateway: the fields the verdicts are read from, or NULL */
+    const char              *gw_status_id;
+    const char              *gw_e164_id;
+    unsigned long            gw_unread;   /* a phone, but no status read */
 };
 
 
@@ -111,6 +125,8 @@ static const struct {
 
 
 static void pv_import_validated(void *data, const pv_verdict_t *v);
+static void pv_import_send(pv_row_t *row);
+static void pv_import_via_gateway(pv_row_t *row);
 static void pv_import_written(pv_req_t *rq);
 static void pv_import_read_back(pv_req_t *rq);
 static void pv_import_repaired(pv_req_t *rq);
@@ -507,6 +523,11 @@ pv_import_pump(void *data)
         im->held = NULL;
         im->live[im->active++] = row;
 
+        if (im->conf->via_gateway) {
+            pv_import_via_gateway(row);
+            continue;
+        }
+
         pv_bp_validate(im->bp, row->phone,
                        row->phone ? strlen(row->phone) : 0, row->country,
                        pv_import_validated, row);
@@ -563,7 +584,6 @@ pv_import_validated(void *data, const pv_verdict_t *v)
 {
     json_t       *results;
     pv_row_t     *row = data;
-    pv_req_t     *rq;
     pv_import_t  *im;
 
     im = row->im;
@@ -591,6 +611,38 @@ pv_import_validated(void *data, const pv_verdict_t *v)
                                  json_object_get(row->contact, "phone")));
     }
 
+    pv_import_send(row);
+}
+
+
+/* --via-gateway: the row as read; the gateway validates and writes */
+
+static void
+pv_import_via_gateway(pv_row_t *row)
+{
+    pv_phone_t  phone;
+
+    if (row->phone
+        && pv_phone_normalize((const pv_u_char *) row->phone,
+                              strlen(row->phone), &phone)
+           != PV_PHONE_EMPTY)
+    {
+        row->has_phone = 1;
+        row->sent_phone = pv_xstrdup(row->phone);
+    }
+
+    pv_import_send(row);
+}
+
+
+static void
+pv_import_send(pv_row_t *row)
+{
+    pv_req_t     *rq;
+    pv_import_t  *im;
+
+    im = row->im;
+
     rq = pv_ghl_req(im->conf, "POST", row->contact,
                     im->conf->upsert ? "/contacts/upsert" : "/contacts/");
     rq->idempotent = 0;
@@ -601,11 +653,153 @@ pv_import_validated(void *data, const pv_verdict_t *v)
 }
 
 
+/*
+ * --via-gateway: the verdict the gateway wrote, from the contact the API
+ * returned ({"id", "value"} entries; "field_value" as sent is taken too).
+ */
+
+static void
+pv_import_gateway_verdict(pv_row_t *row, json_t *contact)
+{
+    int           verdict;
+    size_t        i;
+    json_t       *e, *val;
+    const char   *id, *s;
+    pv_import_t  *im;
+
+    im = row->im;
+
+    if (!row->has_phone) {
+        im->rep->no_phone++;
+        return;
+    }
+
+    if (im->gw_status_id == NULL) {
+        return;                 /* not readable: "validated by the gateway" */
+    }
+
+    verdict = -1;
+
+    json_array_foreach(json_object_get(contact, "customFields"), i, e) {
+        id = json_string_value(json_object_get(e, "id"));
+        val = json_object_get(e, "value");
+
+        if (val == NULL) {
+            val = json_object_get(e, "field_value");
+        }
+
+        s = json_string_value(val);
+
+        if (id == NULL || s == NULL) {
+            continue;
+        }
+
+        if (strcmp(id, im->gw_status_id) == 0) {
+            verdict = pv_verdict_from_name(s, strlen(s));
+
+        } else if (im->gw_e164_id && strcmp(id, im->gw_e164_id) == 0
+                   && s[0] == '+')
+        {
+            /* the read-back check compares with it, as with our own */
+            snprintf(row->v.e164, sizeof(row->v.e164), "%s", s);
+        }
+    }
+
+    if (verdict < 0) {
+        im->gw_unread++;
+        return;
+    }
+
+    row->v.verdict = (pv_verdict_e) verdict;
+    im->rep->by_status[verdict]++;
+}
+
+
+/*
+ * --via-gateway: a 503 with a "phoneval" array is the gateway's
+ * phoneval_on_error reject, answered before anything was forwarded, so
+ * the create is sent again after Retry-After, doubled per attempt up to
+ * --backoff-cap (never sooner than Retry-After), at most --retries times.
+ */
+
+static int
+pv_import_retry_unavailable(pv_row_t *row, pv_req_t *rq)
+{
+    double        delay, base;
+    unsigned      i;
+    pv_import_t  *im;
+
+    im = row->im;
+
+    if (rq->attempts > im->conf->retries || pv_interrupted) {
+        return 0;
+    }
+
+    base = rq->retry_after > 0 ? (double) rq->retry_after : 1;
+    delay = base;
+
+    for (i = 1; i < rq->attempts && delay < im->conf->backoff_cap; i++) {
+        delay *= 2;
+    }
+
+    if (delay > im->conf->backoff_cap) {
+        delay = im->conf->backoff_cap;
+    }
+
+    if (delay < base) {
+        delay = base;
+    }
+
+    im->rep->ghl_retries++;
+    pv_log_debug("line %ld: 503 from the gateway (phone validation "
+                 "unavailable), retry %u/%u in %.1f s (%s)", row->line,
+                 rq->attempts, im->conf->retries, delay,
+                 rq->retry_after >= 0 ? "Retry-After" : "default");
+
+    pv_http_resubmit(im->http, rq, delay);
+
+    return 1;
+}
+
+
+/* "HTTP 422: phone: INVALID (phone: contains letters ...)" */
+
+static char *
+pv_import_gateway_refusal(const char *err, json_t *details)
+{
+    char        *s;
+    size_t       i;
+    json_t      *d;
+    pv_buf_t     b;
+    const char  *path, *why;
+
+    memset(&b, 0, sizeof(b));
+    pv_buf_printf(&b, "rejected by the gateway: %s", err);
+
+    json_array_foreach(details, i, d) {
+        path = json_string_value(json_object_get(d, "path"));
+        why = json_string_value(json_object_get(d, "reason"));
+
+        if (why) {
+            pv_buf_printf(&b, " (%.100s: %.200s)", path ? path : "phone",
+                          why);
+        }
+    }
+
+    pv_buf_printf(&b, "; not imported");
+
+    s = pv_xstrdup(b.data);
+    pv_buf_free(&b);
+
+    return s;
+}
+
+
 static void
 pv_import_written(pv_req_t *rq)
 {
     char          *err, *reason;
-    json_t        *root, *contact, *meta;
+    json_t        *root, *contact, *meta, *gw, *details;
     pv_row_t      *row = rq->data;
     pv_req_t      *get;
     pv_import_t   *im;
@@ -620,6 +814,11 @@ pv_import_written(pv_req_t *rq)
         row->contact_id = id ? pv_xstrdup(id) : NULL;
         row->is_new = !im->conf->upsert
                       || json_is_true(json_object_get(root, "new"));
+
+        if (im->conf->via_gateway) {
+            pv_import_gateway_verdict(row, contact);
+        }
+
         json_decref(root);
         pv_req_free(rq);
 
@@ -647,10 +846,42 @@ pv_import_written(pv_req_t *rq)
         return;
     }
 
+    /* the gateway's own refusals carry a "phoneval" array */
+
+    details = NULL;
+    gw = NULL;
+
+    if (im->conf->via_gateway && rq->error == CURLE_OK
+        && (rq->status == 422 || rq->status == 503))
+    {
+        gw = pv_ghl_json(rq);
+        details = json_object_get(gw, "phoneval");
+
+        if (!json_is_array(details)) {
+            details = NULL;
+        }
+    }
+
+    if (details && rq->status == 503 && pv_import_retry_unavailable(row, rq))
+    {
+        json_decref(gw);
+        return;
+    }
+
     err = pv_ghl_error_text(rq);
+    root = NULL;
 
     if (rq->cancelled) {
         reason = pv_xsprintf("interrupted; not imported");
+
+    } else if (details && rq->status == 503) {
+        reason = pv_xsprintf("phone validation unavailable at the gateway "
+                             "(%s) after %u attempts; not imported, safe to "
+                             "import again (refused before forwarding)",
+                             err, rq->attempts);
+
+    } else if (details) {
+        reason = pv_import_gateway_refusal(err, details);
 
     } else if (rq->status == 400
                && (root = pv_ghl_json(rq)) != NULL
@@ -665,7 +896,6 @@ pv_import_written(pv_req_t *rq)
                              "use --upsert to update it)", mid,
                              mf ? " matching " : "", mf ? mf : "");
         im->duplicates++;
-        json_decref(root);
 
     } else if (rq->error != CURLE_OK && rq->sent) {
         reason = pv_xsprintf("unknown outcome: %s after the request was "
@@ -687,6 +917,8 @@ pv_import_written(pv_req_t *rq)
     }
 
     pv_row_fail(row, reason);
+    json_decref(root);          /* a 400 without "meta" parsed it too */
+    json_decref(gw);
     free(reason);
     free(err);
     pv_req_free(rq);
@@ -820,15 +1052,31 @@ pv_import_read_back(pv_req_t *rq)
                          "%s; it keeps %s)", row->contact_id,
                          row->email ? "email" : "another field",
                          stored && *stored ? "its own phone" : "no phone");
-    json_decref(root);
     pv_row_fail(row, reason);
     free(reason);
 
-    /* the results describe a phone that contact does not have: cleared,
-     * so the next sync validates the phone it really has */
+    if (im->conf->via_gateway) {
+        /*
+         * The gateway strips result fields from a body without a phone,
+         * so they cannot be cleared through it: the contact's own phone
+         * (null when it has none) is written back instead, and the
+         * gateway replaces the results with that phone's (or clears
+         * them).
+         */
 
-    clear = pv_ghl_result_fields(im->conf, &row->v, 1);
-    body = json_pack("{s:o}", "customFields", clear);
+        body = json_pack("{s:o}", "phone",
+                         stored && *stored ? json_string(stored)
+                                           : json_null());
+
+    } else {
+        /* the results describe a phone that contact does not have:
+         * cleared, so the next sync validates the phone it really has */
+
+        clear = pv_ghl_result_fields(im->conf, &row->v, 1);
+        body = json_pack("{s:o}", "customFields", clear);
+    }
+
+    json_decref(root);
     id = pv_url_escape(row->contact_id);
     put = pv_ghl_req(im->conf, "PUT", body, "/contacts/%s", id);
     free(id);
@@ -848,13 +1096,169 @@ pv_import_repaired(pv_req_t *rq)
 
     if (rq->status != 200) {
         err = pv_ghl_error_text(rq);
-        pv_log_warn("line %ld: could not clear the results written to "
-                    "contact %s: %s", row->line, row->contact_id, err);
+        pv_log_warn("line %ld: could not %s the results written to "
+                    "contact %s: %s", row->line,
+                    row->im->conf->via_gateway ? "replace" : "clear",
+                    row->contact_id, err);
         free(err);
     }
 
     pv_req_free(rq);
     pv_row_end(row);
+}
+
+
+/* a field key "contact.x" matches "contact.x" and "x" */
+
+static int
+pv_import_key_matches(const char *field_key, const char *want)
+{
+    const char  *a, *b;
+
+    if (strcmp(field_key, want) == 0) {
+        return 1;
+    }
+
+    a = strchr(field_key, '.');
+    b = strchr(want, '.');
+
+    a = a ? a + 1 : field_key;
+    b = b ? b + 1 : want;
+
+    return strcmp(a, b) == 0;
+}
+
+
+/*
+ * --via-gateway: the result fields are the gateway's business; they are
+ * only looked up to read the verdicts back, so one that is missing (or a
+ * gateway that does not pass the field list on) is no error.  Without
+ * --field every default key is tried.
+ */
+
+static int
+pv_import_gateway_fields(pv_import_t *im)
+{
+    int                rc, need;
+    char              *err, *loc;
+    size_t             i, j;
+    json_t            *root, *fields, *f;
+    pv_req_t          *rq;
+    pv_conf_t         *conf;
+    const char        *fk, *id;
+    pv_target_conf_t  *t;
+
+    conf = im->conf;
+
+    if (!conf->targets_given) {
+        for (i = 0; i < PV_ITEM_N; i++) {
+            t = &conf->targets[conf->ntargets++];
+            t->item = (pv_item_e) i;
+            t->by_key = 1;
+            t->name = pv_xstrdup(pv_item_default_key((pv_item_e) i));
+            t->id = NULL;
+        }
+    }
+
+    need = 0;
+
+    for (i = 0; i < conf->ntargets; i++) {
+        if (conf->targets[i].id == NULL) {
+            need = 1;
+        }
+    }
+
+    if (need) {
+        loc = pv_url_escape(conf->location);
+        rq = pv_ghl_req(conf, "GET", NULL,
+                        "/locations/%s/customFields?model=contact", loc);
+        free(loc);
+
+        pv_ghl_run_one(im->http, rq);
+
+        if (rq->status != 200) {
+            err = pv_ghl_error_text(rq);
+            rc = PV_EXIT_OK;
+
+            if (rq->status == 401 || rq->status == 403) {
+                pv_log_error("location %s: %s", conf->location, err);
+                rc = PV_EXIT_USAGE;
+
+            } else if (rq->status == 0) {
+                pv_log_error("cannot reach %s: %s", conf->api_url, err);
+                rc = PV_EXIT_FAILED;
+
+            } else {
+                pv_log_warn("cannot list the custom fields of location %s "
+                            "(%s): the verdicts the gateway writes are not "
+                            "read back", conf->location, err);
+            }
+
+            free(err);
+            pv_req_free(rq);
+
+            if (rc != PV_EXIT_OK) {
+                return rc;
+            }
+
+        } else {
+            root = pv_ghl_json(rq);
+            pv_req_free(rq);
+            fields = json_object_get(root, "customFields");
+
+            for (i = 0; i < conf->ntargets; i++) {
+                t = &conf->targets[i];
+
+                if (t->id) {
+                    continue;
+                }
+
+                json_array_foreach(fields, j, f) {
+                    fk = json_string_value(json_object_get(f, "fieldKey"));
+                    id = json_string_value(json_object_get(f, "id"));
+
+                    if (fk && id && pv_import_key_matches(fk, t->name)) {
+                        t->id = pv_xstrdup(id);
+                        break;
+                    }
+                }
+
+                if (t->id) {
+                    pv_log_debug("field %s: key %s is id %s",
+                                 pv_item_name(t->item), t->name, t->id);
+
+                } else if (conf->targets_given) {
+                    pv_log_warn("location %s has no custom field with key "
+                                "%s: the gateway's %s results are not read "
+                                "back", conf->location, t->name,
+                                pv_item_name(t->item));
+
+                } else {
+                    pv_log_debug("field %s: no field %s",
+                                 pv_item_name(t->item), t->name);
+                }
+            }
+
+            json_decref(root);
+        }
+    }
+
+    for (i = 0; i < conf->ntargets; i++) {
+        t = &conf->targets[i];
+
+        if (t->item == PV_ITEM_STATUS) {
+            im->gw_status_id = t->id;
+
+        } else if (t->item == PV_ITEM_E164) {
+            im->gw_e164_id = t->id;
+        }
+    }
+
+    if (im->gw_status_id == NULL) {
+        pv_log_debug("no status field id: the verdicts are not read back");
+    }
+
+    return PV_EXIT_OK;
 }
 
 
@@ -889,6 +1293,7 @@ int
 pv_cmd_import(pv_conf_t *conf)
 {
     int             rc;
+    char           *label;
     size_t          i;
     pv_http_t      *http;
     const char     *err;
@@ -897,7 +1302,9 @@ pv_cmd_import(pv_conf_t *conf)
     struct stat     sb;
     unsigned long   total;
 
-    rc = pv_conf_credentials(conf, 1, 1);
+    /* through a gateway the gateway holds the Byteplant key */
+
+    rc = pv_conf_credentials(conf, 1, !conf->via_gateway);
     if (rc != PV_EXIT_OK) {
         return rc;
     }
@@ -955,14 +1362,18 @@ pv_cmd_import(pv_conf_t *conf)
 
     im.http = http;
 
-    rc = pv_ghl_resolve_fields(conf, http, 1);
+    rc = conf->via_gateway ? pv_import_gateway_fields(&im)
+                           : pv_ghl_resolve_fields(conf, http, 1);
 
     if (rc != PV_EXIT_OK) {
         pv_http_destroy(http);
         goto close;
     }
 
-    im.bp = pv_bp_create(conf, http, &rep);
+    if (!conf->via_gateway) {
+        im.bp = pv_bp_create(conf, http, &rep);
+    }
+
     im.live = pv_xcalloc(4 * conf->concurrency, sizeof(pv_row_t *));
 
     pv_progress_set_total(total);
@@ -988,6 +1399,26 @@ pv_cmd_import(pv_conf_t *conf)
                             json_string(conf->report_file));
     }
 
+    label = NULL;
+
+    if (conf->via_gateway) {
+        json_object_set_new(rep.extra, "via_gateway", json_true());
+
+        if (im.gw_status_id == NULL) {
+            rep.verdicts_text = "validated by the gateway";
+            json_object_set_new(rep.extra, "by_status", json_null());
+
+        } else {
+            label = im.gw_unread
+                    ? pv_xsprintf("verdicts written by the gateway (%lu not "
+                                  "in the answers)", im.gw_unread)
+                    : pv_xstrdup("verdicts written by the gateway");
+            rep.verdicts_label = label;
+            pv_report_extra_int(&rep, "verdicts_not_read",
+                                (long long) im.gw_unread);
+        }
+    }
+
     if (!im.eof) {
         rep.interrupted = 1;
         pv_report_extra_int(&rep, "last_line", im.last_line);
@@ -997,6 +1428,7 @@ pv_cmd_import(pv_conf_t *conf)
 
     pv_report_finish(&rep, conf->json);
     rc = pv_report_exit_code(&rep);
+    free(label);
 
     pv_bp_destroy(im.bp);
     pv_http_destroy(http);

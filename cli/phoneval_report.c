@@ -153,18 +153,27 @@ pv_report_finish(pv_report_t *rep, int json)
             elapsed > 0 ? rep->items / elapsed : 0.0,
             rep->interrupted ? ", interrupted" : "");
 
-    fputs("  verdicts:", stderr);
-    sep = " ";
+    fprintf(stderr, "  %s:",
+            rep->verdicts_label ? rep->verdicts_label : "verdicts");
 
-    for (i = PV_VALID_CONFIRMED; i < PV_VERDICT_N; i++) {
-        fprintf(stderr, "%s%s %lu", sep, pv_verdict_name((pv_verdict_e) i),
-                rep->by_status[i]);
-        sep = ", ";
+    if (rep->verdicts_text) {
+        /* verdicts given elsewhere that this run could not read */
+        fprintf(stderr, " %s, no phone %lu\n", rep->verdicts_text,
+                rep->no_phone);
+
+    } else {
+        sep = " ";
+
+        for (i = PV_VALID_CONFIRMED; i < PV_VERDICT_N; i++) {
+            fprintf(stderr, "%s%s %lu", sep,
+                    pv_verdict_name((pv_verdict_e) i), rep->by_status[i]);
+            sep = ", ";
+        }
+
+        fprintf(stderr, "%s%s %lu, no phone %lu\n", sep,
+                pv_verdict_name(PV_PENDING), rep->by_status[PV_PENDING],
+                rep->no_phone);
     }
-
-    fprintf(stderr, "%s%s %lu, no phone %lu\n", sep,
-            pv_verdict_name(PV_PENDING), rep->by_status[PV_PENDING],
-            rep->no_phone);
 
     fprintf(stderr, "  provider calls %lu, cache hits %lu, written %lu, "
             "failed %lu, skipped %lu\n", rep->provider_calls,

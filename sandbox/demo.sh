@@ -3,10 +3,10 @@
 #
 # Starts the Byteplant and Contacts API simulators and an nginx gateway with
 # build/ngx_http_phoneval_module.so (sandbox/demo_env.py; configuration from
-# sandbox/nginx/), creates the result custom fields, sends the demo contacts
-# through the gateway, prints what happened, finishes the PENDING verdicts
-# with "phoneval sync", shows one stored contact and stops everything again.
-# See docs/demo.md.
+# sandbox/nginx/), creates the result custom fields, imports the demo
+# contacts through the gateway ("phoneval import --via-gateway"), prints
+# what happened, finishes the PENDING verdicts with "phoneval sync", shows
+# one stored contact and stops everything again. See docs/demo.md.
 #
 # Environment:
 #   PHONEVAL_DEMO_KEEP=1          leave the sandbox running at the end
@@ -17,10 +17,8 @@
 #                                 verdicts stay PENDING until the sync)
 #   PHONEVAL_DEMO_CONTACTS_RATE   Contacts simulator burst limit (default
 #                                 2000/10; HighLevel's own is 100/10)
-#   PHONEVAL_DEMO_CONCURRENCY     requests in flight while sending (8)
-#   PHONEVAL_CLI                  the CLI (default build/phoneval; without
-#                                 it the fields come from the launcher and
-#                                 the sync is skipped)
+#   PHONEVAL_DEMO_CONCURRENCY     requests in flight while importing (8)
+#   PHONEVAL_CLI                  the CLI (default build/phoneval)
 #   NGINX_BIN                     nginx (default /usr/sbin/nginx)
 
 set -euo pipefail
@@ -33,6 +31,7 @@ CLI=${PHONEVAL_CLI:-$TOP/build/phoneval}
 NGINX=${NGINX_BIN:-/usr/sbin/nginx}
 DATA=sandbox/data/contacts.csv
 RUN=${PHONEVAL_DEMO_DIR:-$SB/run}
+REL=${RUN#"$TOP"/}
 KEEP=${PHONEVAL_DEMO_KEEP:-0}
 BP_RATE=${PHONEVAL_DEMO_BYTEPLANT_RATE:-280/300}
 CT_RATE=${PHONEVAL_DEMO_CONTACTS_RATE:-2000/10}
@@ -52,8 +51,7 @@ indent() { sed 's/^/      /'; }
 fail() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 report() { $PY "$SB/demo_report.py" "$RUN/env.json" "$@"; }
 
-have_cli=0
-[ -x "$CLI" ] && have_cli=1
+[ -x "$CLI" ] || fail "$CLI is not built: run make cli (make demo builds it)"
 
 # a demo left running by PHONEVAL_DEMO_KEEP=1 is stopped first
 [ -f "$RUN/env.json" ] && $PY "$SB/demo_env.py" down "$RUN"
@@ -85,39 +83,43 @@ say "byteplant  $PV_BYTEPLANT   Byteplant simulator, ${BP_RATE%/*} calls per ${B
 say "contacts   $PV_CONTACTS   Contacts API simulator, location $PV_LOCATION, ${CT_RATE%/*} requests per ${CT_RATE#*/} s"
 
 # ---------------------------------------------------------------------------
-if [ $have_cli = 1 ]; then
-    step "1. phoneval fields --location $PV_LOCATION --create: the result fields, as nginx lines"
-    PHONEVAL_API_URL=$PV_CONTACTS PHONEVAL_GHL_TOKEN=$PV_TOKEN \
-        "$CLI" fields --location "$PV_LOCATION" --create --no-progress \
-        > "$RUN/fields.out" 2>&1 ||
-        { indent < "$RUN/fields.out"; fail "phoneval fields failed"; }
-    indent < "$RUN/fields.out"
-else
-    step "1. the result fields, created with POST /locations/$PV_LOCATION/customFields"
-fi
+step "1. phoneval fields --location $PV_LOCATION --create: the result fields, as nginx lines"
+PHONEVAL_API_URL=$PV_CONTACTS PHONEVAL_GHL_TOKEN=$PV_TOKEN \
+    "$CLI" fields --location "$PV_LOCATION" --create --no-progress \
+    > "$RUN/fields.out" 2>&1 ||
+    { indent < "$RUN/fields.out"; fail "phoneval fields failed"; }
+indent < "$RUN/fields.out"
 $PY "$SB/demo_env.py" gateway "$RUN" || fail "the gateway did not start"
 # shellcheck disable=SC1091
 . "$RUN/env.sh"
-[ $have_cli = 1 ] || {
-    say "phoneval_result  status          $PV_CF_STATUS;"
-    say "phoneval_result  last_validated  $PV_CF_LAST_VALIDATED;"
-    say "phoneval_result  confidence      $PV_CF_CONFIDENCE;"
-    say "phoneval_result  line_type       $PV_CF_LINE_TYPE;"
-}
 say "gateway    $PV_GATEWAY   nginx, 2 workers: these lines, phoneval_zone rate=$PV_ZONE_RATE,"
 say "                                    phoneval_action annotate (reject on $PV_GATEWAY_REJECT)"
 
 # ---------------------------------------------------------------------------
-# The rows go in as a client app (or the SDK) sends them: one POST
-# /contacts/ each, to the gateway, which validates every phone. ("phoneval
-# import" validates phones itself, so through the gateway it would pay
-# for every phone twice.)
+# The CLI imports the rows through the gateway: one POST /contacts/ each; the
+# gateway validates every phone and writes the results. With --via-gateway
+# the CLI calls no Byteplant itself (else each phone would cost two calls)
+# and reads the verdicts the gateway wrote from the API's answers.
 rows=$(($(wc -l < "$DATA") - 1))
-step "2. POST $DATA to the gateway: $rows contacts, $CONC requests at a time"
-$PY "$SB/demo_send.py" --url "$PV_GATEWAY" --token "$PV_TOKEN" \
-    --location "$PV_LOCATION" --concurrency "$CONC" \
-    --report "$RUN/import.json" "$DATA" || fail "sending the contacts failed"
-report sent "$RUN/import.json"
+step "2. phoneval import $DATA --location $PV_LOCATION --via-gateway: $rows rows, $CONC requests at a time"
+say "through the gateway: PHONEVAL_API_URL=$PV_GATEWAY (no Byteplant key here)"
+rc=0
+PHONEVAL_API_URL=$PV_GATEWAY PHONEVAL_GHL_TOKEN=$PV_TOKEN \
+    "$CLI" import "$DATA" --location "$PV_LOCATION" --via-gateway \
+    --concurrency "$CONC" --no-progress --report "$RUN/import-failed.csv" \
+    --json > "$RUN/import.json" 2> "$RUN/import.out" || rc=$?
+indent < "$RUN/import.out"
+[ $rc -le 1 ] || fail "phoneval import exited $rc"
+# the rows not imported: the demo data's duplicates, refused as HighLevel does
+$PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+dup, other = r["duplicates"], r["failed"] - r["duplicates"]
+parts = ["%d duplicates (the location refuses duplicate contacts)" % dup] if dup else []
+parts += ["%d other failures" % other] if other else []
+if parts:
+    print("not imported: %s; reasons in %s" % (", ".join(parts), sys.argv[2]))
+' "$RUN/import.json" "$REL/import-failed.csv" | indent
 
 # ---------------------------------------------------------------------------
 step "3. the reject server (phoneval_action reject) refuses an INVALID phone"
@@ -132,31 +134,27 @@ report error "$code" "$RUN/reject.json"
 
 # ---------------------------------------------------------------------------
 step "4. summary (gateway: /phoneval_status?format=json; simulators: /_sim/stats, /_sim/contacts)"
-report summary --import-report "$RUN/import.json"
+report summary
 
 # ---------------------------------------------------------------------------
-if [ $have_cli = 1 ]; then
-    step "5. phoneval sync --location $PV_LOCATION: the PENDING ones, in the next Byteplant window"
-    # the simulator's window starts over, as it would 300 s later
-    curl -s -o /dev/null -X POST "$PV_BYTEPLANT/_sim/config" \
-        -H 'Content-Type: application/json' --data '{"rate": "'"$BP_RATE"'"}'
-    report ids PENDING > "$RUN/pending.ids"
-    say "straight to both APIs: PHONEVAL_API_URL=$PV_CONTACTS"
-    say "                       PHONEVAL_BYTEPLANT_URL=$PV_BYTEPLANT_VERIFY"
-    t2=$(date +%s.%N)
-    rc=0
-    PHONEVAL_API_URL=$PV_CONTACTS PHONEVAL_GHL_TOKEN=$PV_TOKEN \
-    PHONEVAL_BYTEPLANT_URL=$PV_BYTEPLANT_VERIFY \
-    PHONEVAL_BYTEPLANT_KEY=$PV_BYTEPLANT_KEY \
-        "$CLI" sync --location "$PV_LOCATION" --byteplant-rate "$BP_RATE" \
-        --concurrency 8 --no-progress > "$RUN/sync.out" 2>&1 || rc=$?
-    indent < "$RUN/sync.out"
-    [ $rc -le 1 ] || fail "phoneval sync exited $rc"
-    [ $rc = 0 ] || say "(phoneval sync exited 1: some contacts failed)"
-    say "contacts by verdict now: $(report verdicts --line)   ($(elapsed "$t2") s)"
-else
-    step "5. phoneval sync: skipped, build/phoneval is not built (make cli)"
-fi
+step "5. phoneval sync --location $PV_LOCATION: the PENDING ones, in the next Byteplant window"
+# the simulator's window starts over, as it would 300 s later
+curl -s -o /dev/null -X POST "$PV_BYTEPLANT/_sim/config" \
+    -H 'Content-Type: application/json' --data '{"rate": "'"$BP_RATE"'"}'
+report ids PENDING > "$RUN/pending.ids"
+say "straight to both APIs: PHONEVAL_API_URL=$PV_CONTACTS"
+say "                       PHONEVAL_BYTEPLANT_URL=$PV_BYTEPLANT_VERIFY"
+t2=$(date +%s.%N)
+rc=0
+PHONEVAL_API_URL=$PV_CONTACTS PHONEVAL_GHL_TOKEN=$PV_TOKEN \
+PHONEVAL_BYTEPLANT_URL=$PV_BYTEPLANT_VERIFY \
+PHONEVAL_BYTEPLANT_KEY=$PV_BYTEPLANT_KEY \
+    "$CLI" sync --location "$PV_LOCATION" --byteplant-rate "$BP_RATE" \
+    --concurrency 8 --no-progress > "$RUN/sync.out" 2>&1 || rc=$?
+indent < "$RUN/sync.out"
+[ $rc -le 1 ] || fail "phoneval sync exited $rc"
+[ $rc = 0 ] || say "(phoneval sync exited 1: some contacts failed)"
+say "contacts by verdict now: $(report verdicts --line)   ($(elapsed "$t2") s)"
 
 # ---------------------------------------------------------------------------
 if [ -s "$RUN/pending.ids" ]; then
@@ -169,13 +167,12 @@ fi
 report contact "${show[@]}" | sed 's/^/    /'
 
 # ---------------------------------------------------------------------------
-rel=${RUN#"$TOP"/}
 printf '\ndone in %s s. ' "$(elapsed "$t0")"
 if [ "$KEEP" = 1 ]; then
     printf 'Still running: gateway %s (all addresses: %s/env.sh).\n' \
-        "$PV_GATEWAY" "$rel"
-    printf 'stop it: sandbox/demo_env.py down %s; rerun: make demo\n' "$rel"
+        "$PV_GATEWAY" "$REL"
+    printf 'stop it: sandbox/demo_env.py down %s; rerun: make demo\n' "$REL"
 else
     printf 'rerun: make demo; keep it running: PHONEVAL_DEMO_KEEP=1 make demo; logs: %s/\n' \
-        "$rel"
+        "$REL"
 fi

@@ -3,125 +3,22 @@
 # report file, duplicates, never a blind retry of a create (5xx, a
 # connection lost after sending), 429 retried, and field case H2: an
 # upsert that matched another contact by email is read back and reported.
+# --via-gateway, through a real nginx with build/ngx_http_phoneval_module.so:
+# no Byteplant call from the CLI, the gateway's results stored and counted,
+# its 422 (reject) reported per row, its 503 (on_error reject) retried
+# after Retry-After, its 400 a row failure, H2 repaired through it.
 
 use strict;
 use warnings;
 
 use Test::More;
 use FindBin;
-use File::Temp qw(tempdir);
-use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP;
 use POSIX ();
 use Time::HiRes qw(sleep time);
-
-# ---- the helpers every t/6*-cli-*.t carries (kept in step by hand) -------
-
-my $ROOT = "$FindBin::Bin/..";
-my $BIN  = "$ROOT/build/phoneval";
-
-plan skip_all => "build/phoneval is missing: run \"make cli\" first"
-    unless -x $BIN;
-plan skip_all => "the simulators need /usr/bin/python3 with phonenumbers"
-    unless system("/usr/bin/python3 -c 'import phonenumbers' 2>/dev/null")
-           == 0;
-
-my $TMP = tempdir("phoneval-cli-XXXXXX", TMPDIR => 1, CLEANUP => 1);
-my $KEY = "pv-0123456789abcdef0123456789abcdef";
-my $TOKEN = "pit-sandbox-token";
-my (@SIMS, $N);
-
-sub sim_start {
-    my ($name, @args) = @_;
-    my $port_file = "$TMP/$name." . ++$N . ".port";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open STDOUT, '>', "$TMP/$name.$N.out";
-        open STDERR, '>&', \*STDOUT;
-        exec("$ROOT/sandbox/$name", '--port', 0, '--port-file', $port_file,
-             @args) or POSIX::_exit(127);
-    }
-    push @SIMS, $pid;
-    my $t0 = time;
-    sleep 0.05 until -s $port_file || time - $t0 > 15;
-    open my $fh, '<', $port_file or die "$name did not start";
-    chomp(my $port = <$fh>);
-    sleep 0.05 until -s $port_file && $port;
-    return { pid => $pid, port => $port, url => "http://127.0.0.1:$port" };
-}
-
-END {
-    local $?;                   # a child's status is not the test's
-    kill 'TERM', @SIMS if @SIMS;
-    waitpid $_, 0 for @SIMS;
-}
-
-my $HTTP = HTTP::Tiny->new(timeout => 30);
-
-sub admin {
-    my ($sim, $method, $path, $body) = @_;
-    my %o = defined $body
-        ? (content => encode_json($body),
-           headers => { 'Content-Type' => 'application/json' })
-        : ();
-    my $r = $HTTP->request($method, "$sim->{url}$path", \%o);
-    die "$method $path: $r->{status} $r->{content}" unless $r->{success};
-    return decode_json($r->{content});
-}
-
-# runs build/phoneval with a clean environment plus %$env; the child's
-# stdin is /dev/null, HOME a fresh directory (no stray config file)
-sub cli {
-    my ($env, @args) = @_;
-    my $n = ++$N;
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        delete $ENV{$_} for grep { /^PHONEVAL_|^XDG_CONFIG_HOME$/ } keys %ENV;
-        mkdir "$TMP/home";
-        $ENV{HOME} = "$TMP/home";
-        $ENV{$_} = $env->{$_} for keys %$env;
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$TMP/cli.$n.out";
-        open STDERR, '>', "$TMP/cli.$n.err";
-        exec($BIN, @args) or POSIX::_exit(127);
-    }
-    waitpid $pid, 0;
-    my $rc = $? >> 8;
-    local $/;
-    open my $o, '<', "$TMP/cli.$n.out";
-    open my $e, '<', "$TMP/cli.$n.err";
-    return { rc => $rc, out => scalar(<$o>) // '', err => scalar(<$e>) // '' };
-}
-
-sub write_file {
-    my ($path, $text, $mode) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh;
-    chmod $mode // 0600, $path;
-    return $path;
-}
-
-sub iso_ms {
-    my ($ts) = @_;     # 2026-12-03T19:00:28.899Z
-    my ($y, $mo, $d, $h, $mi, $s, $ms) =
-        $ts =~ /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z$/ or return;
-    require Time::Local;
-    return Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) * 1000 + $ms;
-}
-
-# the most requests any window of $secs seconds holds, over log times (ms)
-sub max_in_window {
-    my ($secs, @ms) = @_;
-    @ms = sort { $a <=> $b } @ms;
-    my ($max, $j) = (0, 0);
-    for my $i (0 .. $#ms) {
-        $j++ while $ms[$i] - $ms[$j] >= $secs * 1000;
-        $max = $i - $j + 1 if $i - $j + 1 > $max;
-    }
-    return $max;
-}
+use lib "$FindBin::Bin/inc";
+use PhonevalCli qw(:DEFAULT @SIMS);   # @SIMS: the gateway is stopped too
 
 # ---- tests ---------------------------------------------------------------
 
@@ -144,7 +41,16 @@ sub read_csv_report {
     open my $fh, '<', $path or return [];
     local $/;
     my $text = <$fh>;
-    my @rows = map { [ split /,/, $_, 5 ] } split /\r\n/, $text;
+    my (@rows, @row);
+    # RFC 4180: quoted fields may hold commas, quotes ("") and line breaks
+    while ($text =~ /\G(?:"((?:[^"]|"")*)"|([^",\r\n]*))(,|\r\n|\z)/gc) {
+        my ($quoted, $plain, $sep) = ($1, $2, $3);
+        push @row, defined $quoted ? $quoted =~ s/""/"/gr : $plain;
+        next if $sep eq ',';
+        push @rows, [ @row ];
+        @row = ();
+        last if pos($text) >= length $text;
+    }
     return \@rows;
 }
 
@@ -342,5 +248,338 @@ $r = cli({ %env, PHONEVAL_BYTEPLANT_KEY => '' }, 'import', $csv,
 is $r->{rc}, 2, 'no Byteplant key: exit 2';
 $r = cli(\%env, 'import', $one, '--location', 'loc_I', '--field', 'status=key:nope');
 is $r->{rc}, 2, 'a field key the location lacks: exit 2 before any create';
+$r = cli({}, 'import', '--help');
+like $r->{out}, qr/--via-gateway +--api-url is a phoneval gateway/, 'import --help: --via-gateway';
+$r = cli(\%env, 'import', $one, '--location', 'loc_I', '--via-gateway', '--normalize');
+is $r->{rc}, 2, '--via-gateway with --normalize: exit 2';
+like $r->{err}, qr/phoneval_normalize on/, '--via-gateway with --normalize: says where it belongs';
+
+# ---- --via-gateway, straight at the Contacts API: the CLI writes nothing --
+
+my $bp_before = @{ admin($bp, 'GET', '/_sim/log') };
+my $zed = write_file("$TMP/zed.jsonl", qq({"firstName":"Zed","email":"zed\@example.com","phone":"+12095550180"}\n));
+$r = cli({ %env, PHONEVAL_BYTEPLANT_KEY => '' }, 'import', $zed,
+         '--location', 'loc_I', '--via-gateway', '--json');
+is $r->{rc}, 0, 'via-gateway without a gateway: no Byteplant key needed';
+is scalar(@{ admin($bp, 'GET', '/_sim/log') }), $bp_before,
+    'via-gateway: no Byteplant call';
+is_deeply contacts_by('email')->{'zed@example.com'}{customFields}, [],
+    'via-gateway: the CLI writes no result field';
+$j = decode_json($r->{out});
+ok $j->{via_gateway}, 'via-gateway: in the report';
+is $j->{verdicts_not_read}, 1, 'via-gateway: no verdict in the answer, counted as such';
+like $r->{err}, qr/verdicts written by the gateway \(1 not in the answers\)/,
+    'via-gateway: the summary says so';
+
+# ---- --via-gateway through nginx with the module ---------------------------
+
+my $NGINX  = $ENV{NGINX_BIN} || '/usr/sbin/nginx';
+my $MODULE = "$ROOT/build/ngx_http_phoneval_module.so";
+
+SKIP: {
+skip "$NGINX or build/ngx_http_phoneval_module.so (make module) is missing", 1
+    unless -x $NGINX && -f $MODULE;
+
+my $gct = sim_start('contacts', '--rate', '1000/1', '--location', 'loc_G',
+    '--allow-duplicates',
+    '--field', 'contact.phone_validation_status:cfStatus',
+    '--field', 'contact.phone_last_validated:cfLast',
+    '--field', 'contact.phone_confidence:cfConf:NUMERICAL',
+    '--field', 'contact.phone_line_type:cfLine',
+    '--field', 'contact.phone_e164:cfE164');
+my $gbp = sim_start('byteplant', '--rate', '1000/60');
+
+# three servers: annotate; phoneval_action reject; phoneval_on_error reject
+# with a budget of one call per 2 s (its own zone), so a second new phone
+# finds none and gets the 503
+my $G = "$TMP/gateway";
+mkdir $G;
+mkdir "$G/tmp";
+write_file("$G/byteplant.key", "$KEY\n", 0600);
+my %port;
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0, ReuseAddr => 1) or die $!;
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+sub port_open {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $_[0],
+                                  Timeout => 1);
+    return defined $s;
+}
+
+my $nginx_pid;
+for my $try (1 .. 3) {
+    %port = (annotate => free_port(), reject => free_port(),
+             unavailable => free_port());
+    my $user = $> == 0 ? 'user root;' : '';
+    write_file("$G/nginx.conf", <<"CONF");
+load_module $MODULE;
+$user
+worker_processes 1;
+daemon off;
+pid $G/nginx.pid;
+error_log $G/error.log warn;
+
+events {
+    worker_connections 256;
+}
+
+http {
+    client_body_temp_path $G/tmp/client_body;
+    proxy_temp_path       $G/tmp/proxy;
+    fastcgi_temp_path     $G/tmp/fastcgi;
+    uwsgi_temp_path       $G/tmp/uwsgi;
+    scgi_temp_path        $G/tmp/scgi;
+    access_log            $G/access.log;
+
+    phoneval_zone zone=phoneval:1m rate=1000r/60s;
+    phoneval_zone zone=scarce:1m rate=1r/2s;
+
+    upstream contacts_api {
+        server 127.0.0.1:$gct->{port};
+        keepalive 8;
+    }
+
+    upstream byteplant_api {
+        server 127.0.0.1:$gbp->{port};
+        keepalive 8;
+    }
+
+    proxy_http_version 1.1;
+    proxy_set_header   Connection "";
+    proxy_set_header   Host \$proxy_host;
+
+    phoneval_pass            /_phoneval;
+    phoneval_api_key_file    $G/byteplant.key;
+    phoneval_default_country US;
+    phoneval_cache           phoneval;
+    phoneval_result          status          cfStatus;
+    phoneval_result          last_validated  cfLast;
+    phoneval_result          confidence      cfConf;
+    phoneval_result          line_type       cfLine;
+    phoneval_result          e164            cfE164;
+
+    server {
+        listen 127.0.0.1:$port{annotate};
+        include $ROOT/sandbox/nginx/contacts_locations.conf.in;
+    }
+
+    server {
+        listen 127.0.0.1:$port{reject};
+        phoneval_action reject;
+        include $ROOT/sandbox/nginx/contacts_locations.conf.in;
+    }
+
+    server {
+        listen 127.0.0.1:$port{unavailable};
+        phoneval_on_error reject;
+        phoneval_cache    scarce;
+        include $ROOT/sandbox/nginx/contacts_locations.conf.in;
+    }
+}
+CONF
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDOUT, '>', "$G/nginx.out";
+        open STDERR, '>&', \*STDOUT;
+        exec($NGINX, '-p', "$G/", '-e', "$G/error.log", '-c', "$G/nginx.conf")
+            or POSIX::_exit(127);
+    }
+    my $t0 = time;
+    sleep 0.05 until (port_open($port{annotate}) && port_open($port{reject})
+                      && port_open($port{unavailable}))
+                     || waitpid($pid, POSIX::WNOHANG()) == $pid
+                     || time - $t0 > 10;
+    if (kill 0, $pid and port_open($port{annotate})) {
+        $nginx_pid = $pid;
+        push @SIMS, $pid;
+        last;
+    }
+    kill 'TERM', $pid;
+    waitpid $pid, 0;
+}
+ok $nginx_pid, 'the gateway runs' or do {
+    diag `cat $G/error.log $G/nginx.out 2>/dev/null`;
+    skip 'no gateway', 1;
+};
+
+my %gw = (PHONEVAL_GHL_TOKEN => $TOKEN,
+          PHONEVAL_API_URL => "http://127.0.0.1:$port{annotate}",
+          # the CLI could reach Byteplant (the gateway's simulator) but has
+          # no key and must not call it
+          PHONEVAL_BYTEPLANT_URL => "$gbp->{url}/api/v2/verify");
+sub gw_contacts { return { map { ($_->{email} // '') => $_ }
+                           @{ admin($gct, 'GET', '/_sim/contacts') } } }
+
+# -- annotate: every phone validated by the gateway, none by the CLI --
+
+my $gcsv = write_file("$TMP/gw.csv", join "\n",
+    'First Name,Email,Phone,Country',
+    'Ann,ann@g.example,+1 209 555 0142,US',
+    'Ben,ben@g.example,(514) 555-0142,CA',
+    'Cat,cat@g.example,+1 209 555 01ab,US',
+    'Dan,dan@g.example,+1 209 559 999 00,US',
+    'Eve,eve@g.example,,US',
+    'Fay,fay@g.example,+1 209 555 0142,US',
+    'Gus,gus@g.example,2095550160,', '');
+$r = cli(\%gw, 'import', $gcsv, '--location', 'loc_G', '--via-gateway',
+         '--json');
+is $r->{rc}, 0, 'gateway csv: exit 0' or diag $r->{err};
+$j = decode_json($r->{out});
+is $j->{created}, 7, 'gateway csv: seven created';
+is $j->{provider_calls}, 0, 'gateway csv: no provider call by the CLI';
+is_deeply $j->{by_status}, { VALID_CONFIRMED => 4, VALID_UNCONFIRMED => 0,
+                             INVALID => 2, PENDING => 0 },
+    'gateway csv: the verdicts the gateway wrote, read from the answers';
+is $j->{no_phone}, 1, 'gateway csv: one row without a phone';
+like $r->{err}, qr/verdicts written by the gateway: VALID_CONFIRMED 4, VALID_UNCONFIRMED 0, INVALID 2, PENDING 0, no phone 1/,
+    'gateway csv: the summary';
+
+my @gbplog = @{ admin($gbp, 'GET', '/_sim/log') };
+is scalar(@gbplog), 4,
+    'gateway csv: Byteplant calls = distinct phones (a repeat is the gateway\'s cache hit, letters cost none)';
+ok !grep({ ($_->{headers}{'User-Agent'} // '') =~ /phoneval/ } @gbplog),
+    'gateway csv: every call came from the gateway';
+my %gsent = map { $_->{form}{PhoneNumber} => $_->{form}{CountryCode} // '' } @gbplog;
+is $gsent{'5145550142'}, 'CA', 'gateway csv: the row country reached the gateway';
+
+$c = gw_contacts();
+my $ann = cf($c->{'ann@g.example'});
+is_deeply $ann, { cfStatus => 'VALID_CONFIRMED', cfConf => 95, cfLine => 'MOBILE',
+                  cfE164 => '+12095550142', cfLast => $ann->{cfLast} },
+    'gateway csv: the gateway\'s result fields are stored';
+like $ann->{cfLast}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'gateway csv: last_validated';
+is cf($c->{'cat@g.example'})->{cfStatus}, 'INVALID', 'gateway csv: letters INVALID';
+is cf($c->{'dan@g.example'})->{cfStatus}, 'INVALID', 'gateway csv: provider INVALID';
+is cf($c->{'fay@g.example'})->{cfStatus}, 'VALID_CONFIRMED', 'gateway csv: a repeated phone';
+is cf($c->{'gus@g.example'})->{cfStatus}, 'VALID_CONFIRMED', 'gateway csv: the gateway\'s default country';
+is_deeply $c->{'eve@g.example'}{customFields}, [], 'gateway csv: no phone, no results';
+
+# -- upsert through the gateway: H2 read back and repaired, a 400 --------
+
+# HighLevel drops a phone that belongs to another contact only where
+# duplicates are not allowed
+admin($gct, 'POST', '/_sim/config', { allow_duplicates => JSON::PP::false });
+
+my ($ga, $gb) = @{ admin($gct, 'POST', '/_sim/contacts', [
+    { locationId => 'loc_G', firstName => 'A', email => 'p1@g.example' },
+    { locationId => 'loc_G', firstName => 'B', phone => '+12095550199' } ]) };
+my $gh2 = write_file("$TMP/gw-h2.jsonl", join "\n",
+    '{"firstName":"Test","email":"p1@g.example","phone":"+12095550199"}',
+    '{"firstName":"Lu","email":"lu@g.example","phone":"+1 209 555 0174"}',
+    '{"firstName":"Bad","email":"bad@g.example","phone":"+12095550175","customFields":"nope"}', '');
+$before = @{ admin($gct, 'GET', '/_sim/log') };
+$r = cli(\%gw, 'import', $gh2, '--location', 'loc_G', '--via-gateway',
+         '--upsert', '--report', $report, '--json');
+is $r->{rc}, 1, 'gateway H2: exit 1';
+$j = decode_json($r->{out});
+is $j->{not_attached}, 1, 'gateway H2: one phone not attached';
+is $j->{created}, 1, 'gateway H2: the normal row created';
+$rows = read_csv_report($report);
+@$rows = ($rows->[0], sort { $a->[0] <=> $b->[0] } @$rows[1 .. $#$rows]);
+is scalar(@$rows), 3, 'gateway H2: two failed rows';
+like $rows->[1][2], qr/phone not attached \(matched contact \Q$ga->{id}\E by email/,
+    'gateway H2: the row that matched another contact';
+is $rows->[2][0], 3, 'gateway 400: the row';
+like $rows->[2][2], qr/^HTTP 400: "customFields" must be an array$/,
+    'gateway 400: a row failure with the gateway\'s message';
+@log = @{ admin($gct, 'GET', '/_sim/log') };
+@log = @log[$before .. $#log];
+($fix) = grep { $_->{method} eq 'PUT' } @log;
+is $fix->{path}, "/contacts/$ga->{id}", 'gateway H2: the matched contact is written again';
+ok exists $fix->{body}{phone} && !defined $fix->{body}{phone},
+    'gateway H2: with its own phone (none)';
+ok !grep({ ($_->{body}{firstName} // '') eq 'Bad' } @log),
+    'gateway 400: nothing reached the Contacts API';
+$c = gw_contacts();
+is_deeply $c->{'p1@g.example'}{customFields}, [],
+    'gateway H2: the gateway cleared the verdict of a phone it lacks';
+ok !$c->{'p1@g.example'}{phone}, 'gateway H2: and it still has no phone';
+is cf($c->{'lu@g.example'})->{cfStatus}, 'VALID_CONFIRMED', 'gateway H2: a normal upsert';
+
+# -- phoneval_action reject: each 422 is the row's failure -----------------
+
+$gcsv = write_file("$TMP/gw-reject.csv", join "\n",
+    'First Name,Email,Phone',
+    'Ivy,ivy@g.example,+1 209 555 01ab',
+    'Jon,jon@g.example,+1 209 559 999 00',
+    'Kim,kim@g.example,+1 209 555 0177', '');
+$before = @{ admin($gct, 'GET', '/_sim/log') };
+$r = cli({ %gw, PHONEVAL_API_URL => "http://127.0.0.1:$port{reject}" },
+         'import', $gcsv, '--location', 'loc_G', '--via-gateway',
+         '--report', $report, '--json');
+is $r->{rc}, 1, 'gateway 422: exit 1';
+$j = decode_json($r->{out});
+is $j->{created}, 1, 'gateway 422: the valid row created';
+is $j->{failed}, 2, 'gateway 422: two rows failed';
+$rows = read_csv_report($report);
+@$rows = ($rows->[0], sort { $a->[0] <=> $b->[0] } @$rows[1 .. $#$rows]);
+is_deeply [ map { $_->[0] } @$rows[1 .. $#$rows] ], [2, 3], 'gateway 422: per row';
+is $rows->[1][2], 'rejected by the gateway: HTTP 422: phone: INVALID (phone: contains letters or other invalid characters); not imported',
+    'gateway 422: the message, with the reason of a local INVALID';
+is $rows->[2][2], 'rejected by the gateway: HTTP 422: phone: INVALID; not imported',
+    'gateway 422: the message of a provider INVALID';
+@log = @{ admin($gct, 'GET', '/_sim/log') };
+is_deeply [ map { $_->{body}{firstName} } grep { $_->{method} eq 'POST' } @log[$before .. $#log] ],
+    ['Kim'], 'gateway 422: the rejected rows never reached the Contacts API';
+
+# -- phoneval_on_error reject: the 503 is retried after Retry-After ---------
+
+$gcsv = write_file("$TMP/gw-503.csv", join "\n",
+    'First Name,Email,Phone',
+    'Lee,lee@g.example,+1 209 555 0181',
+    'May,may@g.example,+1 209 555 0182', '');
+my %gw503 = (%gw, PHONEVAL_API_URL => "http://127.0.0.1:$port{unavailable}");
+$before = @{ admin($gct, 'GET', '/_sim/log') };
+$r = cli(\%gw503, 'import', $gcsv, '--location', 'loc_G', '--via-gateway',
+         '--concurrency', '1', '--verbose', '--json');
+is $r->{rc}, 0, 'gateway 503: retried, exit 0' or diag $r->{err};
+$j = decode_json($r->{out});
+is $j->{created}, 2, 'gateway 503: both created';
+is $j->{rate_limit}{highlevel_retries}, 1, 'gateway 503: one retry';
+my ($wait) = $r->{err} =~ /line 3: 503 from the gateway .*retry 1\/5 in ([\d.]+) s \(Retry-After\)/;
+ok defined $wait && $wait >= 1, 'gateway 503: the retry waits for Retry-After'
+    or diag $r->{err};
+ok $j->{elapsed_ms} >= 1000 * ($wait // 1), 'gateway 503: and it did wait';
+@log = @{ admin($gct, 'GET', '/_sim/log') };
+is scalar(grep { $_->{method} eq 'POST' } @log[$before .. $#log]), 2,
+    'gateway 503: refused before forwarding: each create reached the API once';
+is cf(gw_contacts()->{'may@g.example'})->{cfStatus}, 'VALID_CONFIRMED',
+    'gateway 503: validated on the retry';
+
+# the window is used again at once: with --retries 0 the 503 stays
+write_file("$TMP/gw-503b.csv", "Name,Email,Phone\nNia,nia\@g.example,+1 209 555 0183\n");
+$r = cli(\%gw503, 'import', "$TMP/gw-503b.csv", '--location', 'loc_G',
+         '--via-gateway', '--retries', '0', '--report', $report);
+is $r->{rc}, 1, 'gateway 503 outlasting --retries: exit 1';
+like read_csv_report($report)->[1][2],
+    qr/^phone validation unavailable at the gateway \(HTTP 503: phone validation is unavailable, retry later\) after 1 attempts; not imported, safe to import again/,
+    'gateway 503 outlasting --retries: reported, safe to import again';
+ok !gw_contacts()->{'nia@g.example'}, 'gateway 503 outlasting --retries: not created';
+
+# -- no status field id: "validated by the gateway" -------------------------
+
+my $oli = write_file("$TMP/gw-oli.jsonl", qq({"firstName":"Oli","email":"oli\@g.example","phone":"+12095550184"}\n));
+$r = cli(\%gw, 'import', $oli, '--location', 'loc_G', '--via-gateway',
+         '--field', 'status=key:nope', '--json');
+is $r->{rc}, 0, 'gateway, status field unknown: exit 0';
+like $r->{err}, qr/no custom field with key nope/, 'gateway, status field unknown: a warning';
+like $r->{err}, qr/verdicts: validated by the gateway, no phone 0/,
+    'gateway, status field unknown: "validated by the gateway"';
+$j = decode_json($r->{out});
+ok exists $j->{by_status} && !defined $j->{by_status},
+    'gateway, status field unknown: by_status null in the report';
+is cf(gw_contacts()->{'oli@g.example'})->{cfStatus}, 'VALID_CONFIRMED',
+    'gateway, status field unknown: the gateway wrote it all the same';
+
+ok !grep({ ($_->{headers}{'User-Agent'} // '') =~ /phoneval/ }
+         @{ admin($gbp, 'GET', '/_sim/log') }),
+    'gateway: no Byteplant call ever came from the CLI';
+}
 
 done_testing;
