@@ -4,10 +4,8 @@
     demo_report.py RUN_DIR/env.json verdicts [--line]   counts by verdict
     demo_report.py RUN_DIR/env.json ids VERDICT         ids of the contacts
                                                         with that verdict
-    demo_report.py RUN_DIR/env.json summary [--import-report FILE]
+    demo_report.py RUN_DIR/env.json summary
     demo_report.py RUN_DIR/env.json contact [--email EMAIL] [--ids-file F]
-    demo_report.py RUN_DIR/env.json sent REPORT.json    one line about the
-                                                        import (demo_send.py)
     demo_report.py RUN_DIR/env.json error STATUS BODY.json
                                                         an error answer
 
@@ -107,12 +105,6 @@ def cmd_summary(env, args):
         % (req["rejected"], req["unavailable"]))
     row("requests", "%d annotated, %d unchanged (no phone), %d bad" % (
         req["annotated"], req["unchanged"], req["bad_request"]))
-    if args.import_report:
-        with open(args.import_report) as f:
-            rep = json.load(f)
-        row("import time", "%.1f s for %d rows (%.0f rows/s)" % (
-            rep["elapsed"], rep["rows"],
-            rep["rows"] / rep["elapsed"] if rep["elapsed"] else 0))
     lat = z["latency_ms"]
     n = sum(lat["buckets"].values())
     if n:
@@ -167,17 +159,6 @@ def cmd_contact(env, args):
     print("\n".join(line.rstrip() for line in lines))
 
 
-def cmd_sent(env, args):
-    with open(args.report) as f:
-        r = json.load(f)
-    parts = ["%d created (201)" % r["by_status"].get("201", 0)]
-    for msg, n in sorted(r["errors"].items()):
-        code, text = msg.split(" ", 1)
-        parts.append("%d refused (%s: %s)" % (n, code, text.rstrip(".")))
-    print("      %d requests in %.1f s: %s" % (r["rows"], r["elapsed"],
-                                              ", ".join(parts)))
-
-
 def cmd_error(env, args):
     with open(args.body) as f:
         doc = json.load(f)
@@ -197,15 +178,12 @@ def main():
     v.add_argument("--line", action="store_true")
     i = sub.add_parser("ids")
     i.add_argument("verdict")
-    s = sub.add_parser("summary")
-    s.add_argument("--import-report")
+    sub.add_parser("summary")
     c = sub.add_parser("contact")
     c.add_argument("--email")
     c.add_argument("--ids-file",
                    help="show the first contact listed in this file (one "
                    "id a line) that has a valid verdict")
-    r = sub.add_parser("sent")
-    r.add_argument("report")
     e = sub.add_parser("error")
     e.add_argument("status")
     e.add_argument("body")
@@ -221,8 +199,6 @@ def main():
                 print(c["id"])
     elif args.cmd == "summary":
         cmd_summary(env, args)
-    elif args.cmd == "sent":
-        cmd_sent(env, args)
     elif args.cmd == "error":
         cmd_error(env, args)
     else:
