@@ -41,7 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pv_arena_t        arena;
     json_error_t      jerr;
     pv_json_rc_e      rc;
-    pv_json_error_t   err;
+    pv_json_error_t   err, err2;
+    pv_json_index_t   index;
 
     pv_arena_init(&arena);
 
@@ -66,6 +67,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if ((rc == PV_JSON_OK) != (j != NULL)) {
+        abort();
+    }
+
+    /* recording the container index changes no verdict and no offset */
+
+    memset(&index, 0, sizeof(pv_json_index_t));
+
+    if (pv_json_validate_index(data, size, FUZZ_DEPTH, &arena.pool, &err2,
+                               &index)
+        != rc
+        || err2.offset != err.offset)
+    {
         abort();
     }
 
@@ -95,9 +108,17 @@ check_annotation(const pv_u_char *data, size_t size, json_t *in,
     pv_json_error_t      err;
     pv_annotate_conf_t   acf;
 
-    if (pv_doc_scan(data, size, &doc_conf, &arena->pool, &doc, &err, &bad)
-        != PV_DOC_OK)
+    switch (pv_doc_scan(data, size, &doc_conf, &arena->pool, &doc, &err,
+                        &bad))
     {
+    case PV_DOC_OK:
+        break;
+
+    case PV_DOC_EJSON:
+        /* the document validated above */
+        abort();
+
+    default:
         return;
     }
 

@@ -602,20 +602,17 @@ static ngx_int_t
 ngx_http_phoneval_check_custom_fields(ngx_http_phoneval_ctx_t *ctx)
 {
     ngx_uint_t       i;
-    pv_json_iter_t   it;
-    pv_json_item_t   item;
+    pv_json_item_t  *cf;
+
+    /* the document scan recorded the member: no walk over the contacts */
 
     for (i = 0; i < ctx->doc.ncontacts; i++) {
-        pv_json_iter_init(&it, ctx->body, ctx->body_len,
-                          ctx->doc.contacts[i].open);
+        cf = &ctx->doc.contacts[i].custom_fields;
 
-        while (pv_json_iter_next(&it, &item)) {
-            if (item.type != PV_JSON_ARRAY && item.type != PV_JSON_NULL
-                && pv_json_string_eq(ctx->body, item.key_start, item.key_end,
-                                     (u_char *) "customFields", 12))
-            {
-                return NGX_DECLINED;
-            }
+        if (pv_contact_has(cf)
+            && cf->type != PV_JSON_ARRAY && cf->type != PV_JSON_NULL)
+        {
+            return NGX_DECLINED;
         }
     }
 

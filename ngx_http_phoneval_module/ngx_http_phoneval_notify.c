@@ -244,8 +244,7 @@ ngx_http_phoneval_event_contact(u_char *p, ngx_http_phoneval_ctx_t *ctx,
     size_t                        n;
     u_char                       *loc;
     pv_contact_t                 *c;
-    pv_json_iter_t                it;
-    pv_json_item_t                item;
+    pv_json_item_t               *item;
     ngx_http_phoneval_verdict_t  *v;
 
     c = pc->contact;
@@ -269,23 +268,17 @@ ngx_http_phoneval_event_contact(u_char *p, ngx_http_phoneval_ctx_t *ctx,
 
     p = ngx_cpymem(p, ",\"locationId\":", sizeof(",\"locationId\":") - 1);
 
-    loc = NULL;
-    pv_json_iter_init(&it, ctx->body, ctx->body_len, c->open);
+    /* the document scan recorded the member */
 
-    while (pv_json_iter_next(&it, &item)) {
-        if (item.type == PV_JSON_STRING
-            && pv_json_string_eq(ctx->body, item.key_start, item.key_end,
-                                 (u_char *) "locationId", 10))
-        {
-            /* decode into the output, then quote in place: both fit */
-            loc = p + 6 * (item.end - item.start);
-            n = pv_json_string_decode(ctx->body, item.start, item.end, loc);
-            p += pv_json_quote(loc, n, p);
-            break;
-        }
-    }
+    item = &c->location_id;
 
-    if (loc == NULL) {
+    if (pv_contact_has(item) && item->type == PV_JSON_STRING) {
+        /* decode into the output, then quote in place: both fit */
+        loc = p + 6 * (item->end - item->start);
+        n = pv_json_string_decode(ctx->body, item->start, item->end, loc);
+        p += pv_json_quote(loc, n, p);
+
+    } else {
         p = ngx_cpymem(p, "null", 4);
     }
 

@@ -63,8 +63,8 @@ static int pv_annotate_customfields(const pv_u_char *p, size_t len,
     const pv_contact_t *c, const pv_annotate_conf_t *conf,
     pv_result_kind_e kind, pv_annotate_text_t *t, pv_annotate_ctx_t *ctx);
 static int pv_annotate_match(const pv_u_char *p, size_t len,
-    const pv_json_item_t *entry, const pv_annotate_conf_t *conf,
-    const pv_annotate_text_t *t);
+    const pv_json_index_t *index, const pv_json_item_t *entry,
+    const pv_annotate_conf_t *conf, const pv_annotate_text_t *t);
 static int pv_annotate_texts(const pv_annotate_conf_t *conf,
     const pv_result_t *res, pv_annotate_text_t *t, pv_pool_t *pool);
 static void pv_annotate_raw(const pv_result_t *res, pv_item_e item,
@@ -78,9 +78,6 @@ static int pv_annotate_run_item(pv_annotate_runs_t *r,
     const pv_json_item_t *item, int removed, pv_annotate_ctx_t *ctx);
 static int pv_annotate_run_end(pv_annotate_runs_t *r,
     pv_annotate_ctx_t *ctx);
-
-
-static const pv_u_char  pv_customfields[] = "customFields";
 
 
 int
@@ -168,7 +165,7 @@ pv_annotate_fields(const pv_u_char *p, size_t len, const pv_contact_t *c,
 
     memset(&runs, 0, sizeof(pv_annotate_runs_t));
 
-    pv_json_iter_init(&it, p, len, c->open);
+    pv_json_iter_init_index(&it, p, len, c->open, c->json_index);
 
     while (pv_json_iter_next(&it, &item)) {
         removed = 0;
@@ -239,31 +236,18 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
     const pv_contact_t *c, const pv_annotate_conf_t *conf,
     pv_result_kind_e kind, pv_annotate_text_t *t, pv_annotate_ctx_t *ctx)
 {
-    int                  found, removed, i;
+    int                  removed, i;
     size_t               last_end, at;
     pv_json_iter_t       it;
     pv_json_item_t       item, cf;
     pv_annotate_runs_t   runs;
 
-    found = 0;
-    last_end = c->open + 1;
-    memset(&cf, 0, sizeof(pv_json_item_t));
+    /* the document scan found the member and the contact's last one */
 
-    pv_json_iter_init(&it, p, len, c->open);
+    cf = c->custom_fields;
+    last_end = c->members_end;
 
-    while (pv_json_iter_next(&it, &item)) {
-        last_end = item.end;
-
-        if (pv_json_string_eq(p, item.key_start, item.key_end,
-                              pv_customfields, sizeof(pv_customfields) - 1))
-        {
-            found = 1;
-            cf = item;
-            break;
-        }
-    }
-
-    if (!found) {
+    if (!pv_contact_has(&cf)) {
         if (kind == PV_RESULT_NONE) {
             return 0;
         }
@@ -288,12 +272,12 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
 
     memset(&runs, 0, sizeof(pv_annotate_runs_t));
 
-    pv_json_iter_init(&it, p, len, cf.start);
+    pv_json_iter_init_index(&it, p, len, cf.start, c->json_index);
 
     while (pv_json_iter_next(&it, &item)) {
         removed = 0;
 
-        i = pv_annotate_match(p, len, &item, conf, t);
+        i = pv_annotate_match(p, len, c->json_index, &item, conf, t);
 
         if (i >= 0) {
             if (kind == PV_RESULT_NONE || t[i].done) {
@@ -333,7 +317,8 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
 /* the target an entry is for, by its "id" or "key" string; -1: none */
 
 static int
-pv_annotate_match(const pv_u_char *p, size_t len, const pv_json_item_t *entry,
+pv_annotate_match(const pv_u_char *p, size_t len,
+    const pv_json_index_t *index, const pv_json_item_t *entry,
     const pv_annotate_conf_t *conf, const pv_annotate_text_t *t)
 {
     size_t                i;
@@ -348,7 +333,7 @@ pv_annotate_match(const pv_u_char *p, size_t len, const pv_json_item_t *entry,
     memset(&id, 0, sizeof(pv_json_item_t));
     memset(&key, 0, sizeof(pv_json_item_t));
 
-    pv_json_iter_init(&it, p, len, entry->start);
+    pv_json_iter_init_index(&it, p, len, entry->start, index);
 
     while (pv_json_iter_next(&it, &m)) {
         if (m.type != PV_JSON_STRING) {

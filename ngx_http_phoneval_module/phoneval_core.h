@@ -256,13 +256,45 @@ typedef struct {
     size_t                   key_end;    /* members: one past closing '"' */
 } pv_json_item_t;
 
+/*
+ * Where the containers of a validated document close, so that walking a
+ * document skips a nested object or array in O(1) instead of re-reading
+ * it.  One span per container, in the order of the opening brackets:
+ * spans[k].next is the first container opened after spans[k] closed, so
+ * the containers nested directly in spans[k] are k + 1, then the next of
+ * each in turn, while their open is before spans[k].close.
+ */
+
+typedef struct {
+    size_t                   open;       /* offset of '{' or '[' */
+    size_t                   close;      /* offset of '}' or ']' */
+    size_t                   next;       /* index of the next sibling */
+} pv_json_span_t;
+
+typedef struct {
+    pv_json_span_t          *spans;
+    size_t                   n;
+    size_t                   cap;
+} pv_json_index_t;
+
 typedef struct {
     const pv_u_char         *p;
     size_t                   len;
     size_t                   pos;
     int                      object;
     int                      done;
+    const pv_json_index_t   *index;     /* NULL: skip values by scanning */
+    size_t                   span;      /* the next nested container's */
 } pv_json_iter_t;
+
+/*
+ * pv_json_validate() that also fills *index (set it to zeros first, or
+ * give it spans and cap to start with); the spans grow in the pool.
+ * *index is complete only when PV_JSON_OK is returned.
+ */
+pv_json_rc_e pv_json_validate_index(const pv_u_char *p, size_t len,
+    unsigned max_depth, pv_pool_t *pool, pv_json_error_t *err,
+    pv_json_index_t *index);
 
 /* first non-white-space offset at or after pos (len if none) */
 size_t pv_json_skip_ws(const pv_u_char *p, size_t len, size_t pos);
@@ -279,6 +311,12 @@ pv_json_type_e pv_json_type_at(const pv_u_char *p, size_t pos);
  */
 void pv_json_iter_init(pv_json_iter_t *it, const pv_u_char *p, size_t len,
     size_t open);
+/*
+ * The same with the index of the document (may be NULL): nested
+ * containers are then skipped without reading them.
+ */
+void pv_json_iter_init_index(pv_json_iter_t *it, const pv_u_char *p,
+    size_t len, size_t open, const pv_json_index_t *index);
 /* 1: *item filled; 0: no more items (it->pos is then the closing bracket) */
 int pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item);
 
@@ -352,7 +390,21 @@ typedef struct {
                                              literal; pool memory */
     size_t                   phone_len;
     char                     country[3];  /* valid contact country or "" */
+
+    /*
+     * Members the module's later steps need, recorded by the one walk of
+     * the contact's members, so that nothing walks them again; an absent
+     * member has key_start == key_end == 0 (no member starts at 0).
+     */
+    pv_json_item_t           custom_fields;   /* "customFields" */
+    pv_json_item_t           tags;            /* "tags" */
+    pv_json_item_t           location_id;     /* "locationId" */
+    size_t                   members_end;     /* one past the last member's
+                                                 value; open + 1 if none */
+    const pv_json_index_t   *json_index;      /* the document's */
 } pv_contact_t;
+
+#define pv_contact_has(item)  ((item)->key_end != 0)
 
 typedef struct {
     const pv_u_char         *phone_field;
@@ -368,6 +420,7 @@ typedef struct {
     pv_root_e                root;
     pv_contact_t            *contacts;
     size_t                   ncontacts;
+    pv_json_index_t         *index;       /* containers, pool memory */
 } pv_doc_t;
 
 typedef enum {
@@ -386,6 +439,10 @@ typedef enum {
  * array or bulk array is valid and has no contacts.
  * On PV_DOC_EPHONE_TYPE, err->offset is the offending value's offset and
  * *bad_index the contact's index.
+ * The validation records the document's containers in doc->index, and
+ * the one walk over each contact's members records what annotation, tags
+ * and events need (pv_contact_t), so nothing after the scan walks a
+ * contact's members again or re-reads a nested value.
  */
 pv_doc_rc_e pv_doc_scan(const pv_u_char *p, size_t len,
     const pv_doc_conf_t *conf, pv_pool_t *pool, pv_doc_t *doc,
@@ -468,6 +525,8 @@ typedef struct {
  *
  * Returns 0, PV_ANNOTATE_ECUSTOMFIELDS if customFields exists but is not
  * an array or null (the caller answers 400), or -1 on allocation failure.
+ * c must come from pv_doc_scan() of the same text: its recorded members
+ * are used, not searched for.
  */
 #define PV_ANNOTATE_ECUSTOMFIELDS  1
 
@@ -487,7 +546,8 @@ int pv_annotate_contact(const pv_u_char *p, size_t len,
  * the stored ones, so adding a member would drop them).  Equal tags are
  * added once.
  * Returns 0, PV_TAGS_ENOTARRAY when "tags" is neither an array nor null
- * (left untouched), or -1 on allocation failure.
+ * (left untouched), or -1 on allocation failure.  c must come from
+ * pv_doc_scan() of the same text.
  */
 #define PV_TAGS_ENOTARRAY  1
 

@@ -14,10 +14,16 @@
 
 #define PV_DOC_MAX_DEPTH  512
 
+/* spans allocated with the index: a single contact needs no more */
+#define PV_DOC_SPANS      32
+
 
 static pv_doc_rc_e pv_doc_contact(const pv_u_char *p, size_t len,
-    const pv_doc_conf_t *conf, pv_pool_t *pool, size_t open, long index,
-    pv_contact_t *c, pv_json_error_t *err, size_t *bulk);
+    const pv_doc_conf_t *conf, pv_pool_t *pool, size_t open, long cindex,
+    pv_contact_t *c, pv_json_error_t *err, size_t *bulk,
+    const pv_json_index_t *index);
+static int pv_doc_is(const pv_u_char *p, const pv_json_item_t *item,
+    int esc, const pv_u_char *name, size_t n);
 static void pv_doc_country(const pv_u_char *p, const pv_json_item_t *item,
     char country[3]);
 static int pv_doc_blank(const pv_u_char *s, size_t n);
@@ -33,6 +39,7 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     size_t            root, arr;
     unsigned          max_depth;
     pv_doc_rc_e       rc;
+    pv_json_index_t  *index;
     pv_json_rc_e      jrc;
     pv_json_iter_t    it;
     pv_json_item_t    item;
@@ -50,9 +57,26 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     doc->contacts = NULL;
     doc->ncontacts = 0;
 
+    /*
+     * The validator records where every container closes, so the walks
+     * below and the later ones over contact members never re-read a
+     * nested value.
+     */
+
+    index = pv_alloc(pool, sizeof(pv_json_index_t)
+                           + PV_DOC_SPANS * sizeof(pv_json_span_t));
+    if (index == NULL) {
+        return PV_DOC_ENOMEM;
+    }
+
+    index->spans = (pv_json_span_t *) (index + 1);
+    index->n = 0;
+    index->cap = PV_DOC_SPANS;
+    doc->index = index;
+
     max_depth = conf->max_depth ? conf->max_depth : PV_DOC_MAX_DEPTH;
 
-    jrc = pv_json_validate(p, len, max_depth, pool, err);
+    jrc = pv_json_validate_index(p, len, max_depth, pool, err, index);
 
     if (jrc == PV_JSON_ENOMEM) {
         return PV_DOC_ENOMEM;
@@ -76,7 +100,7 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
         arr = 0;
 
         rc = pv_doc_contact(p, len, conf, pool, root, -1, doc->contacts, err,
-                            &arr);
+                            &arr, index);
 
         if (arr == 0) {
             doc->ncontacts = 1;
@@ -98,7 +122,7 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     /* count the elements first: one allocation for all contacts */
 
     n = 0;
-    pv_json_iter_init(&it, p, len, arr);
+    pv_json_iter_init_index(&it, p, len, arr, index);
 
     while (pv_json_iter_next(&it, &item)) {
         if (item.type != PV_JSON_OBJECT) {
@@ -127,11 +151,11 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     doc->ncontacts = (size_t) n;
 
     i = 0;
-    pv_json_iter_init(&it, p, len, arr);
+    pv_json_iter_init_index(&it, p, len, arr, index);
 
     while (pv_json_iter_next(&it, &item)) {
         rc = pv_doc_contact(p, len, conf, pool, item.start, i,
-                            &doc->contacts[i], err, NULL);
+                            &doc->contacts[i], err, NULL, index);
 
         if (rc != PV_DOC_OK) {
             if (rc == PV_DOC_EPHONE_TYPE && bad_index) {
@@ -149,17 +173,18 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
 
 
 /*
- * Fills *c from the members of the object at open.  For the root object
- * (bulk != NULL) it also looks for the bulk array; when there is one the
- * root is not a contact, so a phone of a wrong type there is no error.
+ * Fills *c from the members of the object at open, in the one walk over
+ * them the module makes.  For the root object (bulk != NULL) it also
+ * looks for the bulk array; when there is one the root is not a contact,
+ * so a phone of a wrong type there is no error.
  */
 
 static pv_doc_rc_e
 pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
-    pv_pool_t *pool, size_t open, long index, pv_contact_t *c,
-    pv_json_error_t *err, size_t *bulk)
+    pv_pool_t *pool, size_t open, long cindex, pv_contact_t *c,
+    pv_json_error_t *err, size_t *bulk, const pv_json_index_t *index)
 {
-    int               have_country;
+    int               have_country, esc;
     size_t            n;
     pv_u_char        *text;
     pv_json_iter_t    it;
@@ -167,19 +192,46 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
 
     memset(c, 0, sizeof(pv_contact_t));
 
-    c->index = index;
+    c->index = cindex;
     c->open = open;
     c->phone_state = PV_PHONE_ABSENT;
+    c->members_end = open + 1;
+    c->json_index = index;
 
     have_country = 0;
 
-    pv_json_iter_init(&it, p, len, open);
+    pv_json_iter_init_index(&it, p, len, open, index);
 
     while (pv_json_iter_next(&it, &item)) {
 
+        c->members_end = item.end;
+
+        /* an escaped name is rare: only then are names decoded */
+
+        esc = memchr(p + item.key_start + 1, '\\',
+                     item.key_end - item.key_start - 2)
+              != NULL;
+
+        /* the HighLevel names the later steps need; no duplicates here */
+
+        if (pv_doc_is(p, &item, esc,
+                      (const pv_u_char *) "customFields", 12))
+        {
+            c->custom_fields = item;
+
+        } else if (pv_doc_is(p, &item, esc, (const pv_u_char *) "tags", 4))
+        {
+            c->tags = item;
+
+        } else if (pv_doc_is(p, &item, esc,
+                             (const pv_u_char *) "locationId", 10))
+        {
+            c->location_id = item;
+        }
+
         if (c->phone_state == PV_PHONE_ABSENT
-            && pv_json_string_eq(p, item.key_start, item.key_end,
-                                 conf->phone_field, conf->phone_field_len))
+            && pv_doc_is(p, &item, esc, conf->phone_field,
+                         conf->phone_field_len))
         {
             c->phone = item;
 
@@ -235,9 +287,8 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
         if (!have_country
             && conf->country_field_len
             && item.type == PV_JSON_STRING
-            && pv_json_string_eq(p, item.key_start, item.key_end,
-                                 conf->country_field,
-                                 conf->country_field_len))
+            && pv_doc_is(p, &item, esc, conf->country_field,
+                         conf->country_field_len))
         {
             have_country = 1;
             pv_doc_country(p, &item, c->country);
@@ -248,8 +299,8 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
             && *bulk == 0
             && item.type == PV_JSON_ARRAY
             && conf->bulk_field_len
-            && pv_json_string_eq(p, item.key_start, item.key_end,
-                                 conf->bulk_field, conf->bulk_field_len))
+            && pv_doc_is(p, &item, esc, conf->bulk_field,
+                         conf->bulk_field_len))
         {
             *bulk = item.start;
         }
@@ -273,6 +324,21 @@ wrong_type:
                 "the phone is not a string, a number or null", err);
 
     return PV_DOC_EPHONE_TYPE;
+}
+
+
+/* the member's name is name[0..n) */
+
+static int
+pv_doc_is(const pv_u_char *p, const pv_json_item_t *item, int esc,
+    const pv_u_char *name, size_t n)
+{
+    if (esc) {
+        return pv_json_string_eq(p, item->key_start, item->key_end, name, n);
+    }
+
+    return item->key_end - item->key_start - 2 == n
+           && memcmp(p + item->key_start + 1, name, n) == 0;
 }
 
 

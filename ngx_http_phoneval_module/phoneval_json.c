@@ -77,10 +77,120 @@ static const pv_u_char  pv_json_struct[256] = {
 };
 
 
+/* ' ', '\t', '\n', '\r' as bits of one word: two tests, not four */
+
+#define PV_JSON_WS_BITS  ((1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n')     \
+                          | (1ULL << '\r'))
+
 #define pv_json_is_ws(c)                                                      \
-    ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+    ((c) <= ' ' && ((PV_JSON_WS_BITS >> (c)) & 1))
 
 #define pv_json_is_digit(c)  ((c) >= '0' && (c) <= '9')
+
+
+/*
+ * Strings are most of a contact's bytes, so they are read eight bytes at
+ * a time where the byte order lets a word's lowest set bit name its first
+ * byte: each test below sets the high bit of a byte that matches, and the
+ * borrows of the subtractions only ever flag bytes above a true match,
+ * so the lowest flag is exact.
+ */
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__)                             \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PV_JSON_SWAR  1
+#else
+#define PV_JSON_SWAR  0
+#endif
+
+#define PV_JSON_ONES   0x0101010101010101ULL
+#define PV_JSON_HIGHS  0x8080808080808080ULL
+
+/* the high bit of every zero byte of x */
+#define pv_json_zero8(x)  (((x) - PV_JSON_ONES) & ~(x) & PV_JSON_HIGHS)
+
+/* the byte offset of the first flagged byte */
+#define pv_json_first8(m)  ((size_t) __builtin_ctzll(m) >> 3)
+
+
+#if PV_JSON_SWAR
+
+static uint64_t
+pv_json_load8(const pv_u_char *p)
+{
+    uint64_t  v;
+
+    memcpy(&v, p, 8);
+
+    return v;
+}
+
+
+/* flags '"', '\\', control bytes and bytes above 0x7f */
+
+static uint64_t
+pv_json_special8(uint64_t x)
+{
+    uint64_t  q, b;
+
+    q = x ^ (PV_JSON_ONES * '"');
+    b = x ^ (PV_JSON_ONES * '\\');
+
+    return pv_json_zero8(q) | pv_json_zero8(b)
+           | (((x - PV_JSON_ONES * 0x20) & ~x) & PV_JSON_HIGHS)
+           | (x & PV_JSON_HIGHS);
+}
+
+
+/* flags '"' and '\\' */
+
+static uint64_t
+pv_json_quote8(uint64_t x)
+{
+    uint64_t  q, b;
+
+    q = x ^ (PV_JSON_ONES * '"');
+    b = x ^ (PV_JSON_ONES * '\\');
+
+    return pv_json_zero8(q) | pv_json_zero8(b);
+}
+
+#endif
+
+
+/*
+ * The common string, inlined where strings are read: printable ASCII up
+ * to the closing quote.  Returns one past the quote, or 0 when the string
+ * holds anything else (or ends within eight bytes of the input's end) and
+ * the full scan must decide.
+ */
+
+static inline size_t
+pv_json_plain_string(const pv_u_char *p, size_t len, size_t pos)
+{
+#if PV_JSON_SWAR
+    uint64_t  m;
+
+    pos++;
+
+    while (len - pos >= 8) {
+        m = pv_json_special8(pv_json_load8(p + pos));
+
+        if (m != 0) {
+            pos += pv_json_first8(m);
+            return p[pos] == '"' ? pos + 1 : 0;
+        }
+
+        pos += 8;
+    }
+#else
+    (void) p;
+    (void) len;
+    (void) pos;
+#endif
+
+    return 0;
+}
 
 
 /*
@@ -92,8 +202,10 @@ static const pv_u_char  pv_json_struct[256] = {
 
 typedef struct {
     size_t                   start;   /* name: opening '"'; frame: parent */
-    size_t                   end;     /* name: one past the closing '"' */
-    uint32_t                 hash;    /* name: see pv_json_hash_name() */
+    size_t                   end;     /* name: one past the closing '"';
+                                         frame: its span in the index */
+    uint32_t                 hash;    /* name: see pv_json_hash_name();
+                                         frame: a filter of its names' */
     uint32_t                 flags;
 } pv_json_key_t;
 
@@ -118,6 +230,7 @@ typedef struct {
     pv_json_key_t           *keys;
     size_t                   nkeys;
     size_t                   cap;
+    pv_json_index_t         *index;
     pv_json_error_t         *err;
 } pv_json_ctx_t;
 
@@ -146,8 +259,13 @@ static pv_json_rc_e pv_json_scan_literal(pv_json_ctx_t *ctx, size_t *ppos,
     const char *lit, size_t n);
 static int pv_json_push(pv_json_ctx_t *ctx, size_t start, size_t end,
     uint32_t hash, uint32_t flags);
+static int pv_json_grow(pv_json_ctx_t *ctx);
+static int pv_json_span_open(pv_json_ctx_t *ctx, size_t pos);
+static size_t pv_json_span_find(const pv_json_index_t *index, size_t open);
 static pv_json_rc_e pv_json_member_name(pv_json_ctx_t *ctx, size_t *ppos,
     size_t frame);
+static int pv_json_name_dup(const pv_u_char *p, const pv_json_key_t *k,
+    size_t start, size_t end, int escaped);
 static pv_json_rc_e pv_json_check_sorted(pv_json_ctx_t *ctx, size_t frame);
 static int pv_json_key_cmp(const pv_u_char *p, const pv_json_key_t *a,
     const pv_json_key_t *b);
@@ -157,8 +275,8 @@ static void pv_json_keys_sort(const pv_u_char *p, pv_json_key_t *a,
     size_t n);
 static void pv_json_sift_down(const pv_u_char *p, pv_json_key_t *a,
     size_t root, size_t n);
-static uint32_t pv_json_hash_name(const pv_u_char *p, size_t start,
-    size_t end, int escaped);
+static uint32_t pv_json_hash_name(const pv_u_char *p, size_t len,
+    size_t start, size_t end, int escaped);
 static void pv_json_cursor_init(pv_json_cursor_t *cur, const pv_u_char *p,
     size_t start, size_t end);
 static int pv_json_cursor_next(pv_json_cursor_t *cur);
@@ -166,14 +284,23 @@ static unsigned pv_json_unescape(const pv_u_char *p, size_t *ppos,
     size_t end, pv_u_char *out);
 static unsigned pv_json_hex4(const pv_u_char *p);
 static size_t pv_json_string_end(const pv_u_char *p, size_t len, size_t pos);
+static pv_json_type_e pv_json_type_of(pv_u_char c);
 
 
 pv_json_rc_e
 pv_json_validate(const pv_u_char *p, size_t len, unsigned max_depth,
     pv_pool_t *pool, pv_json_error_t *err)
 {
+    return pv_json_validate_index(p, len, max_depth, pool, err, NULL);
+}
+
+
+pv_json_rc_e
+pv_json_validate_index(const pv_u_char *p, size_t len, unsigned max_depth,
+    pv_pool_t *pool, pv_json_error_t *err, pv_json_index_t *index)
+{
     int               want_value, escaped;
-    size_t            pos, frame, depth, i, nl;
+    size_t            pos, frame, depth, i, nl, end;
     pv_u_char         c, close;
     pv_json_rc_e      rc;
     pv_json_ctx_t     ctx;
@@ -196,6 +323,7 @@ pv_json_validate(const pv_u_char *p, size_t len, unsigned max_depth,
     ctx.keys = local;
     ctx.nkeys = 0;
     ctx.cap = PV_JSON_LOCAL_KEYS;
+    ctx.index = index;
     ctx.err = err;
 
     frame = PV_JSON_NO_FRAME;
@@ -256,12 +384,28 @@ pv_json_validate(const pv_u_char *p, size_t len, unsigned max_depth,
                 frame = ctx.nkeys - 1;
                 depth++;
 
+                if (index != NULL) {
+                    if (pv_json_span_open(&ctx, pos) != 0) {
+                        rc = pv_json_fail(&ctx, PV_JSON_ENOMEM, pos,
+                                          "out of memory");
+                        goto failed;
+                    }
+
+                    /* a frame's end is otherwise unused: its span */
+                    ctx.keys[frame].end = index->n - 1;
+                }
+
                 pos++;
                 while (pos < len && pv_json_is_ws(p[pos])) {
                     pos++;
                 }
 
                 if (pos < len && p[pos] == (c == '{' ? '}' : ']')) {
+                    if (index != NULL) {
+                        index->spans[ctx.keys[frame].end].close = pos;
+                        index->spans[ctx.keys[frame].end].next = index->n;
+                    }
+
                     ctx.nkeys = frame;
                     frame = ctx.keys[frame].start;
                     depth--;
@@ -280,6 +424,14 @@ pv_json_validate(const pv_u_char *p, size_t len, unsigned max_depth,
                 continue;
 
             case '"':
+                end = pv_json_plain_string(p, len, pos);
+
+                if (end != 0) {
+                    pos = end;
+                    rc = PV_JSON_OK;
+                    break;
+                }
+
                 rc = pv_json_scan_string(&ctx, &pos, &escaped);
                 break;
 
@@ -375,6 +527,11 @@ pv_json_validate(const pv_u_char *p, size_t len, unsigned max_depth,
             }
         }
 
+        if (index != NULL) {
+            index->spans[ctx.keys[frame].end].close = pos;
+            index->spans[ctx.keys[frame].end].next = index->n;
+        }
+
         ctx.nkeys = frame;
         frame = ctx.keys[frame].start;
         depth--;
@@ -419,6 +576,9 @@ static pv_json_rc_e
 pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
 {
     size_t            pos, len, n;
+#if PV_JSON_SWAR
+    uint64_t          m;
+#endif
     const char       *msg;
     const pv_u_char  *p;
 
@@ -429,6 +589,19 @@ pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
 
     for ( ;; ) {
 
+#if PV_JSON_SWAR
+        while (len - pos >= 8) {
+            m = pv_json_special8(pv_json_load8(p + pos));
+
+            if (m != 0) {
+                pos += pv_json_first8(m);
+                goto special;
+            }
+
+            pos += 8;
+        }
+#endif
+
         while (pos < len && pv_json_str_class[p[pos]] == PV_JSON_C_PLAIN) {
             pos++;
         }
@@ -437,6 +610,10 @@ pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
             return pv_json_fail(ctx, PV_JSON_ESYNTAX, len,
                                 "unterminated string");
         }
+
+#if PV_JSON_SWAR
+    special:
+#endif
 
         switch (pv_json_str_class[p[pos]]) {
 
@@ -683,30 +860,14 @@ pv_json_scan_literal(pv_json_ctx_t *ctx, size_t *ppos, const char *lit,
 }
 
 
-static int
+static inline int
 pv_json_push(pv_json_ctx_t *ctx, size_t start, size_t end, uint32_t hash,
     uint32_t flags)
 {
-    size_t          cap;
-    pv_json_key_t  *keys, *k;
+    pv_json_key_t  *k;
 
-    if (ctx->nkeys == ctx->cap) {
-        cap = ctx->cap * 2;
-
-        if (ctx->pool == NULL || cap > (size_t) -1 / sizeof(pv_json_key_t)) {
-            keys = NULL;
-
-        } else {
-            keys = pv_alloc(ctx->pool, cap * sizeof(pv_json_key_t));
-        }
-
-        if (keys == NULL) {
-            return -1;
-        }
-
-        memcpy(keys, ctx->keys, ctx->nkeys * sizeof(pv_json_key_t));
-        ctx->keys = keys;
-        ctx->cap = cap;
+    if (ctx->nkeys == ctx->cap && pv_json_grow(ctx) != 0) {
+        return -1;
     }
 
     k = &ctx->keys[ctx->nkeys++];
@@ -716,6 +877,101 @@ pv_json_push(pv_json_ctx_t *ctx, size_t start, size_t end, uint32_t hash,
     k->flags = flags;
 
     return 0;
+}
+
+
+static int
+pv_json_grow(pv_json_ctx_t *ctx)
+{
+    size_t          cap;
+    pv_json_key_t  *keys;
+
+    cap = ctx->cap * 2;
+
+    if (ctx->pool == NULL || cap > (size_t) -1 / sizeof(pv_json_key_t)) {
+        return -1;
+    }
+
+    keys = pv_alloc(ctx->pool, cap * sizeof(pv_json_key_t));
+    if (keys == NULL) {
+        return -1;
+    }
+
+    memcpy(keys, ctx->keys, ctx->nkeys * sizeof(pv_json_key_t));
+    ctx->keys = keys;
+    ctx->cap = cap;
+
+    return 0;
+}
+
+
+/* records a container that opens at pos; its close is filled in later */
+
+static int
+pv_json_span_open(pv_json_ctx_t *ctx, size_t pos)
+{
+    size_t            cap;
+    pv_json_span_t   *spans;
+    pv_json_index_t  *index;
+
+    index = ctx->index;
+
+    if (index->n == index->cap) {
+        cap = index->cap ? index->cap * 2 : 32;
+
+        if (ctx->pool == NULL || cap > (size_t) -1 / sizeof(pv_json_span_t))
+        {
+            return -1;
+        }
+
+        spans = pv_alloc(ctx->pool, cap * sizeof(pv_json_span_t));
+        if (spans == NULL) {
+            return -1;
+        }
+
+        if (index->n) {
+            memcpy(spans, index->spans, index->n * sizeof(pv_json_span_t));
+        }
+
+        index->spans = spans;
+        index->cap = cap;
+    }
+
+    spans = &index->spans[index->n++];
+    spans->open = pos;
+    spans->close = pos;
+    spans->next = index->n;
+
+    return 0;
+}
+
+
+/* the span of the container that opens at open, or (size_t) -1 */
+
+static size_t
+pv_json_span_find(const pv_json_index_t *index, size_t open)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = index->n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (index->spans[mid].open < open) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    if (lo < index->n && index->spans[lo].open == open) {
+        return lo;
+    }
+
+    return (size_t) -1;
 }
 
 
@@ -730,9 +986,9 @@ pv_json_member_name(pv_json_ctx_t *ctx, size_t *ppos, size_t frame)
 {
     int               escaped;
     size_t            pos, start, end, i, klen;
-    uint32_t          hash;
+    uint32_t          hash, bit;
     pv_json_rc_e      rc;
-    pv_json_key_t    *f, *k, name;
+    pv_json_key_t    *f, *k;
     const pv_u_char  *p;
 
     p = ctx->p;
@@ -749,24 +1005,39 @@ pv_json_member_name(pv_json_ctx_t *ctx, size_t *ppos, size_t frame)
     }
 
     start = pos;
+    end = pv_json_plain_string(p, ctx->len, pos);
 
-    rc = pv_json_scan_string(ctx, &pos, &escaped);
-    if (rc != PV_JSON_OK) {
-        return rc;
+    if (end != 0) {
+        pos = end;
+        escaped = 0;
+
+    } else {
+        rc = pv_json_scan_string(ctx, &pos, &escaped);
+        if (rc != PV_JSON_OK) {
+            return rc;
+        }
+
+        end = pos;
     }
 
-    end = pos;
-    hash = pv_json_hash_name(p, start, end, escaped);
+    hash = pv_json_hash_name(p, ctx->len, start, end, escaped);
 
     f = &ctx->keys[frame];
 
+    /*
+     * A frame's hash is a filter of its names' hashes, one bit each: a
+     * name whose bit is clear repeats no earlier name, so most names skip
+     * the comparisons.
+     */
+
+    bit = (uint32_t) 1 << (hash >> 27);
+
     if (!(f->flags & PV_JSON_FRAME_SORT)) {
 
-        if (ctx->nkeys - frame - 1 < PV_JSON_LINEAR_MAX) {
-            name.start = start;
-            name.end = end;
-            name.hash = hash;
-            name.flags = escaped ? PV_JSON_KEY_ESCAPED : 0;
+        if (ctx->nkeys - frame - 1 >= PV_JSON_LINEAR_MAX) {
+            f->flags |= PV_JSON_FRAME_SORT;
+
+        } else if (f->hash & bit) {
             klen = end - start;
 
             for (i = frame + 1; i < ctx->nkeys; i++) {
@@ -786,14 +1057,13 @@ pv_json_member_name(pv_json_ctx_t *ctx, size_t *ppos, size_t frame)
                     continue;
                 }
 
-                if (pv_json_name_cmp(p, k, &name) == 0) {
+                if (pv_json_name_dup(p, k, start, end, escaped)) {
                     goto duplicate;
                 }
             }
-
-        } else {
-            f->flags |= PV_JSON_FRAME_SORT;
         }
+
+        f->hash |= bit;
     }
 
     if (pv_json_push(ctx, start, end, hash,
@@ -830,6 +1100,23 @@ duplicate:
 
     return pv_json_fail(ctx, PV_JSON_EDUPLICATE, start,
                         "duplicate member name");
+}
+
+
+/* an escaped name against an earlier one, by their decoded bytes */
+
+static int
+pv_json_name_dup(const pv_u_char *p, const pv_json_key_t *k, size_t start,
+    size_t end, int escaped)
+{
+    pv_json_key_t  name;
+
+    name.start = start;
+    name.end = end;
+    name.hash = k->hash;
+    name.flags = escaped ? PV_JSON_KEY_ESCAPED : 0;
+
+    return pv_json_name_cmp(p, k, &name) == 0;
 }
 
 
@@ -987,46 +1274,97 @@ pv_json_sift_down(const pv_u_char *p, pv_json_key_t *a, size_t root,
  * eight bytes.  Names that differ only in the middle collide, which costs
  * a comparison, never a wrong answer: equal hashes are always compared
  * in full, and the sort orders by the full name after the hash.  Escaped
- * names are decoded on the fly, so every spelling of a name hashes alike.
+ * names are decoded on the fly, so every spelling of a name hashes alike:
+ * both paths build the words as little-endian numbers of the bytes.
  */
 
 static uint32_t
-pv_json_hash_name(const pv_u_char *p, size_t start, size_t end, int escaped)
+pv_json_hash_name(const pv_u_char *p, size_t len, size_t start, size_t end,
+    int escaped)
 {
     int               c;
     size_t            i, n;
     uint64_t          a, b, h;
+    pv_u_char         first[8], last[8];
     const pv_u_char  *s;
     pv_json_cursor_t  cur;
+
+    s = p + start + 1;
+    n = end - start - 2;
+
+    if (!escaped) {
+
+#if PV_JSON_SWAR
+        if (n >= 8) {
+            a = pv_json_load8(s);
+            b = pv_json_load8(s + n - 8);
+            goto mix;
+        }
+
+        if (len - (start + 1) >= 8) {
+            /* the low bytes of a little-endian word are the first ones */
+            a = pv_json_load8(s) & ((1ULL << (8 * n)) - 1);
+            b = 0;
+            goto mix;
+        }
+#else
+        (void) len;
+#endif
+
+        memset(first, 0, 8);
+        memset(last, 0, 8);
+
+        if (n >= 8) {
+            memcpy(first, s, 8);
+            memcpy(last, s + n - 8, 8);
+
+        } else {
+            memcpy(first, s, n);
+        }
+
+    } else {
+        memset(first, 0, 8);
+        memset(last, 0, 8);
+
+        pv_json_cursor_init(&cur, p, start, end);
+        n = 0;
+
+        /* last[] is a ring of the latest eight bytes */
+
+        while ((c = pv_json_cursor_next(&cur)) != -1) {
+            if (n < 8) {
+                first[n] = (pv_u_char) c;
+            }
+
+            last[n % 8] = (pv_u_char) c;
+            n++;
+        }
+
+        if (n < 8) {
+            memset(last, 0, 8);
+
+        } else if (n % 8) {
+            pv_u_char  t[8];
+
+            for (i = 0; i < 8; i++) {
+                t[i] = last[(n + i) % 8];
+            }
+
+            memcpy(last, t, 8);
+        }
+    }
 
     a = 0;
     b = 0;
 
-    if (!escaped) {
-        s = p + start + 1;
-        n = end - start - 2;
-
-        for (i = 0; i < n && i < 8; i++) {
-            a = a << 8 | s[i];
-        }
-
-        for (i = (n > 8) ? n - 8 : 0; i < n; i++) {
-            b = b << 8 | s[i];
-        }
-
-    } else {
-        pv_json_cursor_init(&cur, p, start, end);
-        n = 0;
-
-        while ((c = pv_json_cursor_next(&cur)) != -1) {
-            if (n < 8) {
-                a = a << 8 | (uint64_t) c;
-            }
-
-            b = b << 8 | (uint64_t) c;
-            n++;
-        }
+    for (i = 8; i-- > 0; /* void */) {
+        a = a << 8 | first[i];
+        b = b << 8 | last[i];
     }
+
+#if PV_JSON_SWAR
+mix:
+#endif
 
     h = (a ^ (uint64_t) n) * 0x9e3779b97f4a7c15ULL;
     h ^= b * 0xc2b2ae3d27d4eb4fULL;
@@ -1208,60 +1546,57 @@ pv_json_skip_ws(const pv_u_char *p, size_t len, size_t pos)
 
 /*
  * One past the closing quote of the string at pos; len if unterminated.
- * Most strings are short: a byte loop finds their end before memchr()
- * would be called; a long one continues with memchr().
+ * Only '"' and '\\' matter here: an escape is stepped over whole, so an
+ * escaped quote never ends the string.
  */
 
-static size_t
+static inline size_t
 pv_json_string_end(const pv_u_char *p, size_t len, size_t pos)
 {
-    size_t            i, k, n, from, lim;
-    const pv_u_char  *q;
+    size_t    i;
+#if PV_JSON_SWAR
+    uint64_t  m;
+#endif
 
     i = pos + 1;
-    lim = (len - i > 16) ? i + 16 : len;
 
-    while (i < lim) {
+    while (i < len) {
+
+#if PV_JSON_SWAR
+        while (len - i >= 8) {
+            m = pv_json_quote8(pv_json_load8(p + i));
+
+            if (m != 0) {
+                i += pv_json_first8(m);
+                goto found;
+            }
+
+            i += 8;
+        }
+#endif
+
+        while (i < len && p[i] != '"' && p[i] != '\\') {
+            i++;
+        }
+
+        if (i == len) {
+            break;
+        }
+
+#if PV_JSON_SWAR
+    found:
+#endif
+
         if (p[i] == '"') {
             return i + 1;
         }
 
-        if (p[i] == '\\') {
-            break;
-        }
+        /* '\\' and the byte it escapes; \uXXXX's digits are plain */
 
-        i++;
+        i += 2;
     }
 
-    if (i >= len) {
-        return len;
-    }
-
-    /* i is not inside an escape: backslashes are counted back to it */
-
-    from = i;
-
-    for ( ;; ) {
-        q = memchr(p + i, '"', len - i);
-        if (q == NULL) {
-            return len;
-        }
-
-        /* the quote is escaped if an odd run of backslashes precedes it */
-
-        k = (size_t) (q - p);
-        n = 0;
-
-        while (k - n > from && p[k - n - 1] == '\\') {
-            n++;
-        }
-
-        if (n % 2 == 0) {
-            return k + 1;
-        }
-
-        i = k + 1;
-    }
+    return len;
 }
 
 
@@ -1341,7 +1676,14 @@ pv_json_value_end(const pv_u_char *p, size_t len, size_t pos)
 pv_json_type_e
 pv_json_type_at(const pv_u_char *p, size_t pos)
 {
-    switch (p[pos]) {
+    return pv_json_type_of(p[pos]);
+}
+
+
+static inline pv_json_type_e
+pv_json_type_of(pv_u_char c)
+{
+    switch (c) {
 
     case '{':
         return PV_JSON_OBJECT;
@@ -1376,14 +1718,39 @@ pv_json_iter_init(pv_json_iter_t *it, const pv_u_char *p, size_t len,
     it->pos = open + 1;
     it->object = (open < len && p[open] == '{');
     it->done = (open >= len);
+    it->index = NULL;
+    it->span = 0;
+}
+
+
+void
+pv_json_iter_init_index(pv_json_iter_t *it, const pv_u_char *p, size_t len,
+    size_t open, const pv_json_index_t *index)
+{
+    size_t  k;
+
+    pv_json_iter_init(it, p, len, open);
+
+    if (index == NULL || it->done) {
+        return;
+    }
+
+    k = pv_json_span_find(index, open);
+
+    if (k != (size_t) -1) {
+        it->index = index;
+        it->span = k + 1;
+    }
 }
 
 
 int
 pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item)
 {
-    size_t            pos, len;
-    const pv_u_char  *p;
+    size_t                  pos, len, k;
+    pv_u_char               c;
+    const pv_u_char        *p;
+    const pv_json_index_t  *index;
 
     if (it->done) {
         return 0;
@@ -1391,10 +1758,18 @@ pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item)
 
     p = it->p;
     len = it->len;
-    pos = pv_json_skip_ws(p, len, it->pos);
+    pos = it->pos;
+
+    while (pos < len && pv_json_is_ws(p[pos])) {
+        pos++;
+    }
 
     if (pos < len && p[pos] == ',') {
-        pos = pv_json_skip_ws(p, len, pos + 1);
+        pos++;
+
+        while (pos < len && pv_json_is_ws(p[pos])) {
+            pos++;
+        }
     }
 
     if (pos >= len || p[pos] == '}' || p[pos] == ']') {
@@ -1407,10 +1782,18 @@ pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item)
         item->key_start = pos;
         item->key_end = pv_json_string_end(p, len, pos);
 
-        pos = pv_json_skip_ws(p, len, item->key_end);
+        pos = item->key_end;
+
+        while (pos < len && pv_json_is_ws(p[pos])) {
+            pos++;
+        }
 
         if (pos < len && p[pos] == ':') {
-            pos = pv_json_skip_ws(p, len, pos + 1);
+            pos++;
+
+            while (pos < len && pv_json_is_ws(p[pos])) {
+                pos++;
+            }
         }
 
     } else {
@@ -1425,8 +1808,35 @@ pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item)
     }
 
     item->start = pos;
-    item->end = pv_json_value_end(p, len, pos);
-    item->type = pv_json_type_at(p, pos);
+    c = p[pos];
+    index = it->index;
+
+    if (c == '"') {
+        item->end = pv_json_string_end(p, len, pos);
+
+    } else if (index != NULL && (c == '{' || c == '[')) {
+
+        /* the nested containers come in the order of the index */
+
+        k = it->span;
+
+        if (k >= index->n || index->spans[k].open != pos) {
+            k = pv_json_span_find(index, pos);
+        }
+
+        if (k != (size_t) -1) {
+            item->end = index->spans[k].close + 1;
+            it->span = index->spans[k].next;
+
+        } else {
+            item->end = pv_json_value_end(p, len, pos);
+        }
+
+    } else {
+        item->end = pv_json_value_end(p, len, pos);
+    }
+
+    item->type = pv_json_type_of(c);
 
     it->pos = item->end;
 
@@ -1473,10 +1883,23 @@ pv_json_string_eq(const pv_u_char *p, size_t start, size_t end,
 
     raw = end - start - 2;
 
-    /* without a backslash the raw bytes are the decoded ones */
+    /*
+     * An escape is longer than the byte or bytes it stands for, so the
+     * raw bytes are never fewer than the decoded ones, and as many only
+     * without a backslash: most names differ from name in length alone.
+     */
+
+    if (raw < len) {
+        return 0;
+    }
+
+    if (raw == len) {
+        return memcmp(p + start + 1, name, len) == 0
+               && memchr(p + start + 1, '\\', raw) == NULL;
+    }
 
     if (memchr(p + start + 1, '\\', raw) == NULL) {
-        return raw == len && memcmp(p + start + 1, name, len) == 0;
+        return 0;
     }
 
     pv_json_cursor_init(&cur, p, start, end);

@@ -17,8 +17,9 @@ static int pv_tags_push(pv_pool_t *pool, pv_edit_t **edits, size_t *nedits,
     size_t len);
 static int pv_tags_repeated(const pv_u_char **tags, const size_t *lens,
     size_t i);
-static int pv_tags_has(const pv_u_char *p, size_t len, size_t open,
-    const pv_u_char *tag, size_t tag_len);
+static int pv_tags_has(const pv_u_char *p, size_t len,
+    const pv_json_index_t *index, size_t open, const pv_u_char *tag,
+    size_t tag_len);
 
 
 int
@@ -37,21 +38,11 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
         return 0;
     }
 
-    found = 0;
+    /* the document scan found the member */
+
     at = 0;
-    memset(&tags_item, 0, sizeof(pv_json_item_t));
-
-    pv_json_iter_init(&it, p, len, c->open);
-
-    while (pv_json_iter_next(&it, &item)) {
-        if (pv_json_string_eq(p, item.key_start, item.key_end,
-                              (const pv_u_char *) "tags", 4))
-        {
-            tags_item = item;
-            found = 1;
-            break;
-        }
-    }
+    tags_item = c->tags;
+    found = pv_contact_has(&tags_item);
 
     if (found && tags_item.type != PV_JSON_ARRAY
         && tags_item.type != PV_JSON_NULL)
@@ -81,7 +72,7 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
         /* append the missing ones before the closing bracket */
 
         nonempty = 0;
-        pv_json_iter_init(&it, p, len, tags_item.start);
+        pv_json_iter_init_index(&it, p, len, tags_item.start, c->json_index);
 
         while (pv_json_iter_next(&it, &item)) {
             nonempty = 1;
@@ -93,7 +84,9 @@ pv_tags_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
         }
 
         for (i = 0; i < ntags; i++) {
-            if (pv_tags_has(p, len, tags_item.start, tags[i], tag_lens[i])) {
+            if (pv_tags_has(p, len, c->json_index, tags_item.start, tags[i],
+                            tag_lens[i]))
+            {
                 continue;
             }
 
@@ -170,13 +163,13 @@ pv_tags_repeated(const pv_u_char **tags, const size_t *lens, size_t i)
 /* a tag equal to an element already there (decoded) is not added again */
 
 static int
-pv_tags_has(const pv_u_char *p, size_t len, size_t open,
-    const pv_u_char *tag, size_t tag_len)
+pv_tags_has(const pv_u_char *p, size_t len, const pv_json_index_t *index,
+    size_t open, const pv_u_char *tag, size_t tag_len)
 {
     pv_json_iter_t  it;
     pv_json_item_t  item;
 
-    pv_json_iter_init(&it, p, len, open);
+    pv_json_iter_init_index(&it, p, len, open, index);
 
     while (pv_json_iter_next(&it, &item)) {
         if (item.type == PV_JSON_STRING

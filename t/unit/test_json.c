@@ -165,6 +165,22 @@ static const json_case_t  cases[] = {
     DUP("{\"a\":{\"a\":1},\"a\":2}", "\"a\":2"),
     DUP("{\"a\":1,\"a\":2,\"a\":3}", "\"a\":2"),
 
+    /* names read as words: every length around 8, escaped or not */
+    DUP("{\"abcdefg\":1,\"abc\\u0064efg\":2}", "\"abc\\u0064"),
+    DUP("{\"abcdefgh\":1,\"abc\\u0064efgh\":2}", "\"abc\\u0064"),
+    DUP("{\"abcdefghi\":1,\"abc\\u0064efghi\":2}", "\"abc\\u0064"),
+    DUP("{\"\\u0061bcdefghijklmnop\":1,\"abcdefghijklmnop\":2}",
+        "\"abcdefghijklmnop\":2"),
+    DUP("{\"\\u0061\":1,\"a\":2}", "\"a\":2"),
+    DUP("{\"abcdefghXabcdefgh\":1,\"abcdefghXabcdefgh\":2}",
+        "\"abcdefghXabcdefgh\":2"),
+    OK("{\"abcdefghXabcdefgh\":1,\"abcdefghYabcdefgh\":2}"),
+    OK("{\"a\\u0000\":1,\"a\":2}"),
+    OK("[\"12345678\\\"\",\"\\\\\",\"\\\\\\\\\\\"x\"]"),
+    OK("{\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\":\"\xe2\x82\xac\x7f\x20"
+       "0123456789\"}"),
+    BAD("[\"0123456789\x1f\"]", SYN, 12), BAD("[\"01234567\x80\"]", U8, 10),
+
     /* the scan stops at the first fault */
     DUP("{\"a\":1,\"a\":\"\xff\"}", "\"a\":\""),
     BAD("{\"a\":\"\xff\",\"a\":1}", U8, 6),
@@ -931,6 +947,87 @@ check_walk(const pv_u_char *p, size_t len)
 }
 
 
+/* a walk with the index sees what a walk without it sees */
+
+static void
+check_index_walk(const pv_u_char *p, size_t len, size_t open,
+    const pv_json_index_t *index)
+{
+    pv_json_iter_t  it, plain;
+    pv_json_item_t  item, want;
+
+    pv_json_iter_init_index(&it, p, len, open, index);
+    pv_json_iter_init(&plain, p, len, open);
+
+    PV_CHECK(it.index == index);
+
+    while (pv_json_iter_next(&it, &item)) {
+        PV_CHECK_INT(pv_json_iter_next(&plain, &want), 1);
+        PV_CHECK_INT(item.key_start, want.key_start);
+        PV_CHECK_INT(item.key_end, want.key_end);
+        PV_CHECK_INT(item.start, want.start);
+        PV_CHECK_INT(item.end, want.end);
+        PV_CHECK_INT(item.type, want.type);
+
+        if (item.type == PV_JSON_OBJECT || item.type == PV_JSON_ARRAY) {
+            check_index_walk(p, len, item.start, index);
+        }
+    }
+
+    PV_CHECK_INT(pv_json_iter_next(&plain, &want), 0);
+    PV_CHECK_INT(it.pos, plain.pos);
+}
+
+
+static void
+check_index(const pv_u_char *p, size_t len, pv_json_rc_e want,
+    const pv_json_error_t *want_err)
+{
+    size_t           k, j, root;
+    pv_arena_t       a;
+    pv_json_rc_e     rc;
+    pv_json_span_t  *s;
+    pv_json_error_t  err;
+    pv_json_index_t  index;
+
+    pv_arena_init(&a);
+    memset(&index, 0, sizeof(pv_json_index_t));
+
+    rc = pv_json_validate_index(p, len, 512, &a.pool, &err, &index);
+
+    PV_CHECK_INT(rc, want);
+    PV_CHECK_INT(err.offset, want_err->offset);
+
+    if (rc != PV_JSON_OK) {
+        pv_arena_free(&a);
+        return;
+    }
+
+    for (k = 0; k < index.n; k++) {
+        s = &index.spans[k];
+
+        PV_CHECK(p[s->open] == '{' || p[s->open] == '[');
+        PV_CHECK_INT(p[s->close], p[s->open] == '{' ? '}' : ']');
+        PV_CHECK_INT(pv_json_value_end(p, len, s->open), s->close + 1);
+        PV_CHECK(k == 0 || index.spans[k - 1].open < s->open);
+        PV_CHECK(s->next > k && s->next <= index.n);
+        PV_CHECK(s->next == index.n || index.spans[s->next].open > s->close);
+
+        for (j = k + 1; j < s->next; j++) {
+            PV_CHECK(index.spans[j].close < s->close);
+        }
+    }
+
+    root = pv_json_skip_ws(p, len, 0);
+
+    if (p[root] == '{' || p[root] == '[') {
+        check_index_walk(p, len, root, &index);
+    }
+
+    pv_arena_free(&a);
+}
+
+
 static void
 test_random(void)
 {
@@ -979,6 +1076,8 @@ test_random(void)
         rc = pv_json_validate((const pv_u_char *) buf, len, 512, &a.pool,
                               &err);
         pv_arena_free(&a);
+
+        check_index((const pv_u_char *) buf, len, rc, &err);
 
         if (i % 2 == 0 && rc != PV_JSON_OK) {
             PV_CHECK_MEM(buf, len, "a generated document");
