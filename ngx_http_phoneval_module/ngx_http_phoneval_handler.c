@@ -12,6 +12,8 @@
 #include "ngx_http_phoneval.h"
 
 
+static ngx_http_phoneval_ctx_t *ngx_http_phoneval_find_ctx(
+    ngx_http_request_t *r);
 static void ngx_http_phoneval_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_phoneval_is_json(ngx_http_request_t *r);
 static ngx_int_t ngx_http_phoneval_start(ngx_http_request_t *r,
@@ -68,6 +70,15 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
     }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_phoneval_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_http_phoneval_find_ctx(r);
+
+        if (ctx) {
+            /* an internal redirect wiped r->ctx: the body is done already */
+            ngx_http_set_ctx(r, ctx, ngx_http_phoneval_module);
+        }
+    }
 
     if (ctx) {
         switch (ctx->state) {
@@ -148,6 +159,26 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
 
     ngx_http_finalize_request(r, NGX_DONE);
     return NGX_DONE;
+}
+
+
+/*
+ * Internal redirects and named locations zero r->ctx, but not the
+ * request's cleanups: the ctx is found again through ours.
+ */
+
+static ngx_http_phoneval_ctx_t *
+ngx_http_phoneval_find_ctx(ngx_http_request_t *r)
+{
+    ngx_http_cleanup_t  *cln;
+
+    for (cln = r->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_phoneval_cleanup) {
+            return cln->data;
+        }
+    }
+
+    return NULL;
 }
 
 

@@ -49,7 +49,7 @@ static char *ngx_http_phoneval_tag(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 static ngx_conf_num_bounds_t  ngx_http_phoneval_max_phones_bounds = {
-    ngx_conf_check_num_bounds, 1, 100000
+    ngx_conf_check_num_bounds, 1, 10000
 };
 
 static ngx_conf_num_bounds_t  ngx_http_phoneval_concurrency_bounds = {

@@ -226,9 +226,12 @@ ngx_http_phoneval_event_size(ngx_http_request_t *r,
     for (i = 0; i < ctx->doc.ncontacts; i++) {
         c = ctx->contacts[i].contact;
 
-        /* locationId is no longer than the contact itself */
+        /*
+         * locationId is no longer than the contact itself; it is decoded
+         * 6 bytes per raw byte ahead of where it is quoted, so 7 in all
+         */
         size += 256 + 6 * (c->phone_len + id->len)
-                + 6 * (c->close - c->open) + PV_E164_MAX
+                + 7 * (c->close - c->open) + PV_E164_MAX
                 + PV_LINE_TYPE_MAX;
     }
 

@@ -366,3 +366,72 @@ Content-Type: application/json
 --- must_die
 --- error_log
 unknown verdict "MAYBE"
+
+
+
+=== TEST 14: a long locationId fits the event
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"x","locationId":"' . ('L' x 5000) . '"}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/^POST \/contacts\//,
+ qr/"locationId":"L{5000}","phone":"x","e164":"","status":"INVALID"/]
+
+
+
+=== TEST 15: an internal redirect does not validate or notify twice
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+        error_page 502 = @fallback;
+        proxy_connect_timeout 1s;
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY-0123;
+        phoneval_result status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_3;
+    }
+
+    location @fallback {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY-0123;
+        phoneval_result status cf_S;
+        phoneval_notify /_hook;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/verify;
+    }
+
+    location = /_hook {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/hook;
+    }
+
+    location = /_log/hook {
+        alias logs/hook.log;
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550142"}', "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/\APOST \/contacts\/\n\{"phone":"\+12095550142","customFields":\[\{"id":"cf_S","field_value":"VALID_CONFIRMED"\}\]\}\z/,
+ qr/\APOST \/hook [^\n]*\n\z/]
+--- error_log
+connect() failed (111: Connection refused)
+
