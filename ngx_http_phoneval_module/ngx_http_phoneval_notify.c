@@ -500,6 +500,15 @@ ngx_http_phoneval_background(ngx_http_request_t *r, ngx_str_t *uri,
         return NGX_ERROR;
     }
 
+    /* what can fail comes first: a posted subrequest runs */
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (b == NULL || cl == NULL || rb == NULL) {
+        return NGX_ERROR;
+    }
+
     if (ngx_http_subrequest(r, uri, args, &sr, ps,
                             NGX_HTTP_SUBREQUEST_BACKGROUND)
         != NGX_OK)
@@ -512,13 +521,6 @@ ngx_http_phoneval_background(ngx_http_request_t *r, ngx_str_t *uri,
 
     sr->method = NGX_HTTP_POST;
     sr->method_name = ngx_http_phoneval_post_method;
-
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    if (b == NULL || cl == NULL || rb == NULL) {
-        return NGX_ERROR;
-    }
 
     b->temporary = 1;
     b->start = body;

@@ -18,8 +18,8 @@
 
 static ngx_int_t ngx_http_phoneval_call_headers(ngx_http_request_t *sr,
     size_t len);
-static ngx_int_t ngx_http_phoneval_call_body(ngx_http_request_t *r,
-    ngx_http_request_t *sr, ngx_http_phoneval_ctx_t *ctx,
+static ngx_http_request_body_t *ngx_http_phoneval_call_body(
+    ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     ngx_http_phoneval_item_t *item);
 static ngx_int_t ngx_http_phoneval_call_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
@@ -45,8 +45,16 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     ngx_http_phoneval_item_t *item)
 {
     ngx_http_request_t          *sr;
+    ngx_http_request_body_t     *rb;
+    ngx_http_variable_value_t   *vars;
     ngx_http_core_main_conf_t   *cmcf;
     ngx_http_post_subrequest_t  *ps;
+
+    /*
+     * everything that can fail is made before the subrequest exists: once
+     * posted, a subrequest runs, and it must never run with the client's
+     * headers or body
+     */
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
     if (ps == NULL) {
@@ -55,6 +63,24 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
 
     ps->handler = ngx_http_phoneval_call_done;
     ps->data = item;
+
+    rb = ngx_http_phoneval_call_body(r, ctx, item);
+    if (rb == NULL) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * variables of its own: subrequests share the parent's cache of
+     * variable values, so $request_body would be the first call's body,
+     * and a cached client header value could reach the provider
+     */
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    vars = ngx_pcalloc(r->pool, cmcf->variables.nelts
+                                * sizeof(ngx_http_variable_value_t));
+    if (vars == NULL) {
+        return NGX_ERROR;
+    }
 
     /*
      * background: nginx neither wakes the parent nor queues the output;
@@ -68,29 +94,21 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
         return NGX_ERROR;
     }
 
+    item->sr = sr;
     ngx_http_set_ctx(sr, item, ngx_http_phoneval_module);
 
-    /*
-     * variables of its own: subrequests share the parent's cache of
-     * variable values, so $request_body would be the first call's body,
-     * and a cached client header value could reach the provider
-     */
-    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
-
-    sr->variables = ngx_pcalloc(r->pool, cmcf->variables.nelts
-                                         * sizeof(ngx_http_variable_value_t));
-    if (sr->variables == NULL) {
-        return NGX_ERROR;
-    }
-
+    sr->variables = vars;
+    sr->request_body = rb;
     sr->method = NGX_HTTP_POST;
     sr->method_name = ngx_http_phoneval_post;
 
-    if (ngx_http_phoneval_call_body(r, sr, ctx, item) != NGX_OK) {
+    /* it clears the client's headers before anything that can fail */
+    if (ngx_http_phoneval_call_headers(sr, rb->buf->last - rb->buf->pos)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    item->sr = sr;
     item->state = NGX_HTTP_PHONEVAL_ITEM_IN_FLIGHT;
     item->answer_status = 0;
     item->started = ngx_current_msec;
@@ -108,8 +126,10 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
 }
 
 
-static ngx_int_t
-ngx_http_phoneval_call_body(ngx_http_request_t *r, ngx_http_request_t *sr,
+/* the form body, a body of its own: the parent's is never read here */
+
+static ngx_http_request_body_t *
+ngx_http_phoneval_call_body(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, ngx_http_phoneval_item_t *item)
 {
     u_char                        *p;
@@ -133,14 +153,16 @@ ngx_http_phoneval_call_body(ngx_http_request_t *r, ngx_http_request_t *sr,
 
     p = ngx_pnalloc(r->pool, pv_form_size(&rq));
     if (p == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     len = pv_form_write(&rq, p);
 
     b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
+    cl = ngx_alloc_chain_link(r->pool);
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (b == NULL || cl == NULL || rb == NULL) {
+        return NULL;
     }
 
     b->temporary = 1;
@@ -151,26 +173,13 @@ ngx_http_phoneval_call_body(ngx_http_request_t *r, ngx_http_request_t *sr,
     b->last_buf = 1;
     b->last_in_chain = 1;
 
-    cl = ngx_alloc_chain_link(r->pool);
-    if (cl == NULL) {
-        return NGX_ERROR;
-    }
-
     cl->buf = b;
     cl->next = NULL;
 
-    /* a body of its own: the parent's must not be read or closed here */
-
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    if (rb == NULL) {
-        return NGX_ERROR;
-    }
-
     rb->bufs = cl;
     rb->buf = b;
-    sr->request_body = rb;
 
-    return ngx_http_phoneval_call_headers(sr, len);
+    return rb;
 }
 
 
