@@ -42,6 +42,8 @@ static char *ngx_http_phoneval_cache_valid(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_phoneval_field_name(ngx_conf_t *cf, void *post,
     void *data);
+static int ngx_http_phoneval_verdict(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_uint_t allow_pending, char *pending_error);
 static char *ngx_http_phoneval_notify_on(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_phoneval_tag(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -789,13 +791,8 @@ ngx_http_phoneval_notify_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        v = pv_verdict_from_name((char *) value[i].data, value[i].len);
-
+        v = ngx_http_phoneval_verdict(cf, &value[i], 1, NULL);
         if (v < 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "unknown verdict \"%V\": expected "
-                               "VALID_CONFIRMED, VALID_UNCONFIRMED, INVALID "
-                               "or PENDING", &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -819,13 +816,8 @@ ngx_http_phoneval_tag(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    v = pv_verdict_from_name((char *) value[1].data, value[1].len);
-
+    v = ngx_http_phoneval_verdict(cf, &value[1], 1, NULL);
     if (v < 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "unknown verdict \"%V\": expected "
-                           "VALID_CONFIRMED, VALID_UNCONFIRMED, INVALID "
-                           "or PENDING", &value[1]);
         return NGX_CONF_ERROR;
     }
 
@@ -1099,20 +1091,10 @@ ngx_http_phoneval_reject(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        v = pv_verdict_from_name((char *) value[i].data, value[i].len);
-
-        if (v == PV_PENDING) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "PENDING cannot be rejected here; use "
-                               "\"phoneval_on_error reject\"");
-            return NGX_CONF_ERROR;
-        }
-
+        v = ngx_http_phoneval_verdict(cf, &value[i], 0,
+                                      "PENDING cannot be rejected here; use "
+                                      "\"phoneval_on_error reject\"");
         if (v < 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "unknown verdict \"%V\": expected "
-                               "VALID_CONFIRMED, VALID_UNCONFIRMED or "
-                               "INVALID", &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -1263,19 +1245,9 @@ ngx_http_phoneval_cache_valid(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     for (i = 1; i < n; i++) {
-        v = pv_verdict_from_name((char *) value[i].data, value[i].len);
-
-        if (v == PV_PENDING) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "PENDING verdicts are never cached");
-            return NGX_CONF_ERROR;
-        }
-
+        v = ngx_http_phoneval_verdict(cf, &value[i], 0,
+                                      "PENDING verdicts are never cached");
         if (v < 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "unknown verdict \"%V\": expected "
-                               "VALID_CONFIRMED, VALID_UNCONFIRMED or "
-                               "INVALID", &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -1283,6 +1255,37 @@ ngx_http_phoneval_cache_valid(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A verdict name of a directive's argument; PENDING only when allowed
+ * (else pending_error is the message).  Logs and returns -1 on error.
+ */
+
+static int
+ngx_http_phoneval_verdict(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_uint_t allow_pending, char *pending_error)
+{
+    int  v;
+
+    v = pv_verdict_from_name((char *) name->data, name->len);
+
+    if (v == PV_PENDING && !allow_pending) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", pending_error);
+        return -1;
+    }
+
+    if (v < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown verdict \"%V\": expected "
+                           "VALID_CONFIRMED, VALID_UNCONFIRMED%s",
+                           name, allow_pending ? ", INVALID or PENDING"
+                                               : " or INVALID");
+        return -1;
+    }
+
+    return v;
 }
 
 
