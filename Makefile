@@ -18,8 +18,8 @@ MODDIR       := $(TOP)/ngx_http_phoneval_module
 
 CORE_SRCS    := $(addprefix $(MODDIR)/, phoneval_arena.c phoneval_verdict.c \
                 phoneval_phone.c phoneval_form.c phoneval_answer.c \
-                phoneval_json.c phoneval_splice.c phoneval_doc.c \
-                phoneval_annotate.c phoneval_tags.c)
+                phoneval_json.c phoneval_scan.c phoneval_splice.c \
+                phoneval_doc.c phoneval_annotate.c phoneval_tags.c)
 NGX_SRCS     := $(wildcard $(MODDIR)/ngx_http_phoneval*.c)
 HDRS         := $(wildcard $(MODDIR)/*.h)
 

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "phoneval_core.h"
+#include "pv_doc_paths.h"
 
 
 #define FUZZ_DEPTH  2048    /* jansson's own nesting limit */
@@ -20,7 +21,7 @@
 
 static const pv_doc_conf_t  doc_conf = {
     (const pv_u_char *) "phone", 5, (const pv_u_char *) "country", 7,
-    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH
+    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH, 0
 };
 
 static const pv_target_t  targets[] = {
@@ -79,6 +80,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         != rc
         || err2.offset != err.offset)
     {
+        abort();
+    }
+
+    /* the one-pass scan and the full path find the same document */
+
+    if (!pv_doc_paths_agree(data, size, &doc_conf, &arena.pool)) {
         abort();
     }
 

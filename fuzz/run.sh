@@ -14,7 +14,7 @@ mkdir -p "$out"
 for t in json phone answer; do
     bin=$out/fuzz_$t
     clang -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=all -I "$core" \
+        -fno-sanitize-recover=all -I "$core" -I "$top/t/unit" \
         "$top/fuzz/fuzz_$t.c" "$core"/phoneval_*.c -ljansson -o "$bin"
 
     work=$out/$t

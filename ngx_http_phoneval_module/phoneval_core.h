@@ -414,6 +414,8 @@ typedef struct {
     const pv_u_char         *bulk_field;
     size_t                   bulk_field_len;
     unsigned                 max_depth;        /* 512 */
+    int                      full_scan;        /* tests: skip the one-pass
+                                                  scan (phoneval_scan.c) */
 } pv_doc_conf_t;
 
 typedef struct {

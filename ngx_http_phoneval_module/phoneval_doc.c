@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "phoneval_core.h"
+#include "phoneval_scan.h"
 
 
 #define PV_DOC_MAX_DEPTH  512
@@ -75,6 +76,30 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     doc->index = index;
 
     max_depth = conf->max_depth ? conf->max_depth : PV_DOC_MAX_DEPTH;
+
+    /*
+     * The one pass takes almost every real body.  What it leaves (any
+     * error, an escaped member name, deep nesting, a large object) the
+     * full validator and the walk below decide, with exact error offsets.
+     */
+
+    if (!conf->full_scan) {
+        switch (pv_scan_doc(p, len, conf, max_depth, pool, doc)) {
+
+        case PV_SCAN_OK:
+            return PV_DOC_OK;
+
+        case PV_SCAN_ENOMEM:
+            return PV_DOC_ENOMEM;
+
+        default: /* PV_SCAN_SLOW */
+            doc->root = PV_ROOT_CONTACT;
+            doc->contacts = NULL;
+            doc->ncontacts = 0;
+            index->n = 0;
+            break;
+        }
+    }
 
     jrc = pv_json_validate_index(p, len, max_depth, pool, err, index);
 
@@ -185,8 +210,7 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     pv_json_error_t *err, size_t *bulk, const pv_json_index_t *index)
 {
     int               have_country, esc;
-    size_t            n;
-    pv_u_char        *text;
+    pv_doc_rc_e       rc;
     pv_json_iter_t    it;
     pv_json_item_t    item;
 
@@ -212,97 +236,15 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
                      item.key_end - item.key_start - 2)
               != NULL;
 
-        /* the HighLevel names the later steps need; no duplicates here */
+        rc = pv_doc_member(p, conf, pool, c, &item, esc, &have_country,
+                           bulk);
 
-        if (pv_doc_is(p, &item, esc,
-                      (const pv_u_char *) "customFields", 12))
-        {
-            c->custom_fields = item;
-
-        } else if (pv_doc_is(p, &item, esc, (const pv_u_char *) "tags", 4))
-        {
-            c->tags = item;
-
-        } else if (pv_doc_is(p, &item, esc,
-                             (const pv_u_char *) "locationId", 10))
-        {
-            c->location_id = item;
+        if (rc == PV_DOC_EPHONE_TYPE) {
+            goto wrong_type;
         }
 
-        if (c->phone_state == PV_PHONE_ABSENT
-            && pv_doc_is(p, &item, esc, conf->phone_field,
-                         conf->phone_field_len))
-        {
-            c->phone = item;
-
-            switch (item.type) {
-
-            case PV_JSON_NULL:
-                c->phone_state = PV_PHONE_NULL;
-                break;
-
-            case PV_JSON_STRING:
-                text = pv_alloc(pool, item.end - item.start);
-                if (text == NULL) {
-                    return PV_DOC_ENOMEM;
-                }
-
-                n = pv_json_string_decode(p, item.start, item.end, text);
-
-                c->phone_text = text;
-                c->phone_len = n;
-                c->phone_state = pv_doc_blank(text, n) ? PV_PHONE_NULL
-                                                       : PV_PHONE_TEXT;
-                break;
-
-            case PV_JSON_NUMBER:
-                /* the literal digits, never a converted double */
-                n = item.end - item.start;
-
-                text = pv_alloc(pool, n);
-                if (text == NULL) {
-                    return PV_DOC_ENOMEM;
-                }
-
-                memcpy(text, p + item.start, n);
-
-                c->phone_text = text;
-                c->phone_len = n;
-                c->phone_state = PV_PHONE_TEXT;
-                break;
-
-            default:
-                c->phone_state = PV_PHONE_WRONG_TYPE;
-
-                if (bulk == NULL) {
-                    goto wrong_type;
-                }
-
-                break;
-            }
-
-            continue;
-        }
-
-        if (!have_country
-            && conf->country_field_len
-            && item.type == PV_JSON_STRING
-            && pv_doc_is(p, &item, esc, conf->country_field,
-                         conf->country_field_len))
-        {
-            have_country = 1;
-            pv_doc_country(p, &item, c->country);
-            continue;
-        }
-
-        if (bulk
-            && *bulk == 0
-            && item.type == PV_JSON_ARRAY
-            && conf->bulk_field_len
-            && pv_doc_is(p, &item, esc, conf->bulk_field,
-                         conf->bulk_field_len))
-        {
-            *bulk = item.start;
+        if (rc != PV_DOC_OK) {
+            return rc;
         }
     }
 
@@ -324,6 +266,114 @@ wrong_type:
                 "the phone is not a string, a number or null", err);
 
     return PV_DOC_EPHONE_TYPE;
+}
+
+
+/*
+ * Records one member of a contact: the HighLevel names the later steps
+ * need, the phone, the country and, for the root object (bulk != NULL),
+ * the bulk array.  Both the one-pass scan and the walk below call it, so
+ * the two cannot disagree on what a member means.  A phone of a wrong
+ * type is an error at once in a contact, and only at the end in the root
+ * object, which is no contact when it turns out to be a bulk body.
+ */
+
+pv_doc_rc_e
+pv_doc_member(const pv_u_char *p, const pv_doc_conf_t *conf,
+    pv_pool_t *pool, pv_contact_t *c, const pv_json_item_t *item, int esc,
+    int *have_country, size_t *bulk)
+{
+    size_t      n;
+    pv_u_char  *text;
+
+    /* the HighLevel names the later steps need; no duplicates here */
+
+    if (pv_doc_is(p, item, esc, (const pv_u_char *) "customFields", 12)) {
+        c->custom_fields = *item;
+
+    } else if (pv_doc_is(p, item, esc, (const pv_u_char *) "tags", 4)) {
+        c->tags = *item;
+
+    } else if (pv_doc_is(p, item, esc, (const pv_u_char *) "locationId", 10))
+    {
+        c->location_id = *item;
+    }
+
+    if (c->phone_state == PV_PHONE_ABSENT
+        && pv_doc_is(p, item, esc, conf->phone_field, conf->phone_field_len))
+    {
+        c->phone = *item;
+
+        switch (item->type) {
+
+        case PV_JSON_NULL:
+            c->phone_state = PV_PHONE_NULL;
+            break;
+
+        case PV_JSON_STRING:
+            text = pv_alloc(pool, item->end - item->start);
+            if (text == NULL) {
+                return PV_DOC_ENOMEM;
+            }
+
+            n = pv_json_string_decode(p, item->start, item->end, text);
+
+            c->phone_text = text;
+            c->phone_len = n;
+            c->phone_state = pv_doc_blank(text, n) ? PV_PHONE_NULL
+                                                   : PV_PHONE_TEXT;
+            break;
+
+        case PV_JSON_NUMBER:
+            /* the literal digits, never a converted double */
+            n = item->end - item->start;
+
+            text = pv_alloc(pool, n);
+            if (text == NULL) {
+                return PV_DOC_ENOMEM;
+            }
+
+            memcpy(text, p + item->start, n);
+
+            c->phone_text = text;
+            c->phone_len = n;
+            c->phone_state = PV_PHONE_TEXT;
+            break;
+
+        default:
+            c->phone_state = PV_PHONE_WRONG_TYPE;
+
+            if (bulk == NULL) {
+                return PV_DOC_EPHONE_TYPE;
+            }
+
+            break;
+        }
+
+        return PV_DOC_OK;
+    }
+
+    if (!*have_country
+        && conf->country_field_len
+        && item->type == PV_JSON_STRING
+        && pv_doc_is(p, item, esc, conf->country_field,
+                     conf->country_field_len))
+    {
+        *have_country = 1;
+        pv_doc_country(p, item, c->country);
+        return PV_DOC_OK;
+    }
+
+    if (bulk
+        && *bulk == 0
+        && item->type == PV_JSON_ARRAY
+        && conf->bulk_field_len
+        && pv_doc_is(p, item, esc, conf->bulk_field, conf->bulk_field_len))
+    {
+        *bulk = item->start;
+    }
+
+    return PV_DOC_OK;
 }
 
 

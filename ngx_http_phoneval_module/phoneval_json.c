@@ -11,35 +11,7 @@
 #include <string.h>
 
 #include "phoneval_core.h"
-
-
-/* classes of bytes inside a string; the hot loop skips PV_JSON_C_PLAIN */
-
-#define PV_JSON_C_PLAIN   0
-#define PV_JSON_C_QUOTE   1
-#define PV_JSON_C_ESCAPE  2
-#define PV_JSON_C_CTRL    3
-#define PV_JSON_C_HIGH    4
-
-
-#define pv_row(c)  c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
-
-static const pv_u_char  pv_json_str_class[256] = {
-    pv_row(PV_JSON_C_CTRL),                                 /* 0x00 */
-    pv_row(PV_JSON_C_CTRL),                                 /* 0x10 */
-    0, 0, PV_JSON_C_QUOTE, 0, 0, 0, 0, 0,                   /* 0x20 */
-    0, 0, 0, 0, 0, 0, 0, 0,
-    pv_row(0),                                              /* 0x30 */
-    pv_row(0),                                              /* 0x40 */
-    0, 0, 0, 0, 0, 0, 0, 0,                                 /* 0x50 */
-    0, 0, 0, 0, PV_JSON_C_ESCAPE, 0, 0, 0,
-    pv_row(0),                                              /* 0x60 */
-    pv_row(0),                                              /* 0x70 */
-    pv_row(PV_JSON_C_HIGH), pv_row(PV_JSON_C_HIGH),         /* 0x80 */
-    pv_row(PV_JSON_C_HIGH), pv_row(PV_JSON_C_HIGH),
-    pv_row(PV_JSON_C_HIGH), pv_row(PV_JSON_C_HIGH),
-    pv_row(PV_JSON_C_HIGH), pv_row(PV_JSON_C_HIGH)
-};
+#include "phoneval_json_word.h"
 
 
 /* hex digit values; 16 for anything else */
@@ -75,122 +47,6 @@ static const pv_u_char  pv_json_struct[256] = {
     pv_row(0), pv_row(0), pv_row(0), pv_row(0),             /* 0x80 */
     pv_row(0), pv_row(0), pv_row(0), pv_row(0)
 };
-
-
-/* ' ', '\t', '\n', '\r' as bits of one word: two tests, not four */
-
-#define PV_JSON_WS_BITS  ((1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n')     \
-                          | (1ULL << '\r'))
-
-#define pv_json_is_ws(c)                                                      \
-    ((c) <= ' ' && ((PV_JSON_WS_BITS >> (c)) & 1))
-
-#define pv_json_is_digit(c)  ((c) >= '0' && (c) <= '9')
-
-
-/*
- * Strings are most of a contact's bytes, so they are read eight bytes at
- * a time where the byte order lets a word's lowest set bit name its first
- * byte: each test below sets the high bit of a byte that matches, and the
- * borrows of the subtractions only ever flag bytes above a true match,
- * so the lowest flag is exact.
- */
-
-#if defined(__GNUC__) && defined(__BYTE_ORDER__)                             \
-    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define PV_JSON_SWAR  1
-#else
-#define PV_JSON_SWAR  0
-#endif
-
-#define PV_JSON_ONES   0x0101010101010101ULL
-#define PV_JSON_HIGHS  0x8080808080808080ULL
-
-/* the high bit of every zero byte of x */
-#define pv_json_zero8(x)  (((x) - PV_JSON_ONES) & ~(x) & PV_JSON_HIGHS)
-
-/* the byte offset of the first flagged byte */
-#define pv_json_first8(m)  ((size_t) __builtin_ctzll(m) >> 3)
-
-
-#if PV_JSON_SWAR
-
-static uint64_t
-pv_json_load8(const pv_u_char *p)
-{
-    uint64_t  v;
-
-    memcpy(&v, p, 8);
-
-    return v;
-}
-
-
-/* flags '"', '\\', control bytes and bytes above 0x7f */
-
-static uint64_t
-pv_json_special8(uint64_t x)
-{
-    uint64_t  q, b;
-
-    q = x ^ (PV_JSON_ONES * '"');
-    b = x ^ (PV_JSON_ONES * '\\');
-
-    return pv_json_zero8(q) | pv_json_zero8(b)
-           | (((x - PV_JSON_ONES * 0x20) & ~x) & PV_JSON_HIGHS)
-           | (x & PV_JSON_HIGHS);
-}
-
-
-/* flags '"' and '\\' */
-
-static uint64_t
-pv_json_quote8(uint64_t x)
-{
-    uint64_t  q, b;
-
-    q = x ^ (PV_JSON_ONES * '"');
-    b = x ^ (PV_JSON_ONES * '\\');
-
-    return pv_json_zero8(q) | pv_json_zero8(b);
-}
-
-#endif
-
-
-/*
- * The common string, inlined where strings are read: printable ASCII up
- * to the closing quote.  Returns one past the quote, or 0 when the string
- * holds anything else (or ends within eight bytes of the input's end) and
- * the full scan must decide.
- */
-
-static inline size_t
-pv_json_plain_string(const pv_u_char *p, size_t len, size_t pos)
-{
-#if PV_JSON_SWAR
-    uint64_t  m;
-
-    pos++;
-
-    while (len - pos >= 8) {
-        m = pv_json_special8(pv_json_load8(p + pos));
-
-        if (m != 0) {
-            pos += pv_json_first8(m);
-            return p[pos] == '"' ? pos + 1 : 0;
-        }
-
-        pos += 8;
-    }
-#else
-    (void) p;
-    (void) len;
-    (void) pos;
-#endif
-
-    return 0;
-}
 
 
 /*
@@ -251,10 +107,8 @@ static pv_json_rc_e pv_json_fail(pv_json_ctx_t *ctx, pv_json_rc_e rc,
     size_t offset, const char *message);
 static pv_json_rc_e pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos,
     int *escaped);
-static const char *pv_json_check_escape(const pv_u_char *p, size_t len,
-    size_t pos, size_t *n);
-static size_t pv_json_utf8_len(const pv_u_char *p, size_t len, size_t pos);
 static pv_json_rc_e pv_json_scan_number(pv_json_ctx_t *ctx, size_t *ppos);
+static size_t pv_json_digits(const pv_u_char *p, size_t len, size_t pos);
 static pv_json_rc_e pv_json_scan_literal(pv_json_ctx_t *ctx, size_t *ppos,
     const char *lit, size_t n);
 static int pv_json_push(pv_json_ctx_t *ctx, size_t start, size_t end,
@@ -575,17 +429,38 @@ pv_json_fail(pv_json_ctx_t *ctx, pv_json_rc_e rc, size_t offset,
 static pv_json_rc_e
 pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
 {
-    size_t            pos, len, n;
-#if PV_JSON_SWAR
-    uint64_t          m;
-#endif
-    const char       *msg;
-    const pv_u_char  *p;
+    size_t           end;
+    pv_json_fault_t  fault;
 
-    p = ctx->p;
-    len = ctx->len;
-    pos = *ppos + 1;
     *escaped = 0;
+
+    /* set for the compiler: a string that ends is never at offset 0 */
+    fault.rc = PV_JSON_ESYNTAX;
+    fault.offset = 0;
+    fault.message = "invalid string";
+
+    end = pv_json_string_at(ctx->p, ctx->len, *ppos, escaped, &fault);
+    if (end == 0) {
+        return pv_json_fail(ctx, fault.rc, fault.offset, fault.message);
+    }
+
+    *ppos = end;
+
+    return PV_JSON_OK;
+}
+
+
+size_t
+pv_json_string_at(const pv_u_char *p, size_t len, size_t pos, int *escaped,
+    pv_json_fault_t *fault)
+{
+    size_t       n;
+    const char  *msg;
+#if PV_JSON_SWAR
+    uint64_t     m;
+#endif
+
+    pos++;
 
     for ( ;; ) {
 
@@ -607,8 +482,10 @@ pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
         }
 
         if (pos == len) {
-            return pv_json_fail(ctx, PV_JSON_ESYNTAX, len,
-                                "unterminated string");
+            fault->rc = PV_JSON_ESYNTAX;
+            fault->offset = len;
+            fault->message = "unterminated string";
+            return 0;
         }
 
 #if PV_JSON_SWAR
@@ -618,14 +495,15 @@ pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
         switch (pv_json_str_class[p[pos]]) {
 
         case PV_JSON_C_QUOTE:
-            *ppos = pos + 1;
-            return PV_JSON_OK;
+            return pos + 1;
 
         case PV_JSON_C_ESCAPE:
             msg = pv_json_check_escape(p, len, pos, &n);
             if (msg != NULL) {
-                return pv_json_fail(ctx, PV_JSON_ESYNTAX,
-                                    n ? pos : len, msg);
+                fault->rc = PV_JSON_ESYNTAX;
+                fault->offset = n ? pos : len;
+                fault->message = msg;
+                return 0;
             }
 
             *escaped = 1;
@@ -633,13 +511,18 @@ pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
             break;
 
         case PV_JSON_C_CTRL:
-            return pv_json_fail(ctx, PV_JSON_ESYNTAX, pos,
-                                "control character in string");
+            fault->rc = PV_JSON_ESYNTAX;
+            fault->offset = pos;
+            fault->message = "control character in string";
+            return 0;
 
         default: /* PV_JSON_C_HIGH */
             n = pv_json_utf8_len(p, len, pos);
             if (n == 0) {
-                return pv_json_fail(ctx, PV_JSON_EUTF8, pos, "invalid UTF-8");
+                fault->rc = PV_JSON_EUTF8;
+                fault->offset = pos;
+                fault->message = "invalid UTF-8";
+                return 0;
             }
 
             pos += n;
@@ -649,12 +532,78 @@ pv_json_scan_string(pv_json_ctx_t *ctx, size_t *ppos, int *escaped)
 }
 
 
-/*
- * Checks the escape whose '\' is at pos.  Returns NULL and its length in
- * *n, or a message (*n is 0 when the input ended inside the escape).
- */
+static inline size_t
+pv_json_digits(const pv_u_char *p, size_t len, size_t pos)
+{
+    while (pos < len && pv_json_is_digit(p[pos])) {
+        pos++;
+    }
 
-static const char *
+    return pos;
+}
+
+
+size_t
+pv_json_number_at(const pv_u_char *p, size_t len, size_t pos,
+    pv_json_fault_t *fault)
+{
+    fault->rc = PV_JSON_ESYNTAX;
+    fault->message = "invalid number";
+
+    if (p[pos] == '-') {
+        pos++;
+    }
+
+    if (pos < len && p[pos] == '0') {
+        pos++;
+
+        if (pos < len && pv_json_is_digit(p[pos])) {
+            fault->message = "leading zero in number";
+            goto failed;
+        }
+
+    } else if (pos < len && pv_json_is_digit(p[pos])) {
+        pos = pv_json_digits(p, len, pos + 1);
+
+    } else {
+        goto failed;
+    }
+
+    if (pos < len && p[pos] == '.') {
+        pos++;
+
+        if (pos == len || !pv_json_is_digit(p[pos])) {
+            goto failed;
+        }
+
+        pos = pv_json_digits(p, len, pos + 1);
+    }
+
+    if (pos < len && (p[pos] == 'e' || p[pos] == 'E')) {
+        pos++;
+
+        if (pos < len && (p[pos] == '+' || p[pos] == '-')) {
+            pos++;
+        }
+
+        if (pos == len || !pv_json_is_digit(p[pos])) {
+            goto failed;
+        }
+
+        pos = pv_json_digits(p, len, pos + 1);
+    }
+
+    return pos;
+
+failed:
+
+    fault->offset = pos;
+
+    return 0;
+}
+
+
+const char *
 pv_json_check_escape(const pv_u_char *p, size_t len, size_t pos, size_t *n)
 {
     size_t    i;
@@ -721,9 +670,7 @@ pv_json_check_escape(const pv_u_char *p, size_t len, size_t pos, size_t *n)
 }
 
 
-/* RFC 3629 well-formed sequences; returns the length, or 0 */
-
-static size_t
+size_t
 pv_json_utf8_len(const pv_u_char *p, size_t len, size_t pos)
 {
     size_t     n, i;
@@ -780,63 +727,17 @@ pv_json_utf8_len(const pv_u_char *p, size_t len, size_t pos)
 static pv_json_rc_e
 pv_json_scan_number(pv_json_ctx_t *ctx, size_t *ppos)
 {
-    size_t            pos, len;
-    const pv_u_char  *p;
+    size_t           end;
+    pv_json_fault_t  fault;
 
-    p = ctx->p;
-    len = ctx->len;
-    pos = *ppos;
+    fault.offset = *ppos;   /* set for the compiler: a number is never empty */
 
-    if (p[pos] == '-') {
-        pos++;
+    end = pv_json_number_at(ctx->p, ctx->len, *ppos, &fault);
+    if (end == 0) {
+        return pv_json_fail(ctx, fault.rc, fault.offset, fault.message);
     }
 
-    if (pos < len && p[pos] == '0') {
-        pos++;
-
-        if (pos < len && pv_json_is_digit(p[pos])) {
-            return pv_json_fail(ctx, PV_JSON_ESYNTAX, pos,
-                                "leading zero in number");
-        }
-
-    } else if (pos < len && pv_json_is_digit(p[pos])) {
-        while (pos < len && pv_json_is_digit(p[pos])) {
-            pos++;
-        }
-
-    } else {
-        return pv_json_fail(ctx, PV_JSON_ESYNTAX, pos, "invalid number");
-    }
-
-    if (pos < len && p[pos] == '.') {
-        pos++;
-
-        if (pos == len || !pv_json_is_digit(p[pos])) {
-            return pv_json_fail(ctx, PV_JSON_ESYNTAX, pos, "invalid number");
-        }
-
-        while (pos < len && pv_json_is_digit(p[pos])) {
-            pos++;
-        }
-    }
-
-    if (pos < len && (p[pos] == 'e' || p[pos] == 'E')) {
-        pos++;
-
-        if (pos < len && (p[pos] == '+' || p[pos] == '-')) {
-            pos++;
-        }
-
-        if (pos == len || !pv_json_is_digit(p[pos])) {
-            return pv_json_fail(ctx, PV_JSON_ESYNTAX, pos, "invalid number");
-        }
-
-        while (pos < len && pv_json_is_digit(p[pos])) {
-            pos++;
-        }
-    }
-
-    *ppos = pos;
+    *ppos = end;
 
     return PV_JSON_OK;
 }
@@ -910,37 +811,48 @@ pv_json_grow(pv_json_ctx_t *ctx)
 static int
 pv_json_span_open(pv_json_ctx_t *ctx, size_t pos)
 {
-    size_t            cap;
-    pv_json_span_t   *spans;
+    pv_json_span_t   *span;
     pv_json_index_t  *index;
 
     index = ctx->index;
 
-    if (index->n == index->cap) {
-        cap = index->cap ? index->cap * 2 : 32;
-
-        if (ctx->pool == NULL || cap > (size_t) -1 / sizeof(pv_json_span_t))
-        {
-            return -1;
-        }
-
-        spans = pv_alloc(ctx->pool, cap * sizeof(pv_json_span_t));
-        if (spans == NULL) {
-            return -1;
-        }
-
-        if (index->n) {
-            memcpy(spans, index->spans, index->n * sizeof(pv_json_span_t));
-        }
-
-        index->spans = spans;
-        index->cap = cap;
+    if (index->n == index->cap && pv_json_index_grow(index, ctx->pool) != 0)
+    {
+        return -1;
     }
 
-    spans = &index->spans[index->n++];
-    spans->open = pos;
-    spans->close = pos;
-    spans->next = index->n;
+    span = &index->spans[index->n++];
+    span->open = pos;
+    span->close = pos;
+    span->next = index->n;
+
+    return 0;
+}
+
+
+int
+pv_json_index_grow(pv_json_index_t *index, pv_pool_t *pool)
+{
+    size_t           cap;
+    pv_json_span_t  *spans;
+
+    cap = index->cap ? index->cap * 2 : 32;
+
+    if (pool == NULL || cap > (size_t) -1 / sizeof(pv_json_span_t)) {
+        return -1;
+    }
+
+    spans = pv_alloc(pool, cap * sizeof(pv_json_span_t));
+    if (spans == NULL) {
+        return -1;
+    }
+
+    if (index->n) {
+        memcpy(spans, index->spans, index->n * sizeof(pv_json_span_t));
+    }
+
+    index->spans = spans;
+    index->cap = cap;
 
     return 0;
 }

@@ -8,13 +8,15 @@
 
 #include "phoneval_core.h"
 #include "pv_test.h"
+#include "pv_doc_paths.h"
+#include "phoneval_scan.h"
 
 
 #define S(s)  (const pv_u_char *) s, sizeof(s) - 1
 
 
 static pv_doc_conf_t  conf = {
-    S("phone"), S("country"), S("contacts"), 512
+    S("phone"), S("country"), S("contacts"), 512, 0
 };
 
 
@@ -338,11 +340,11 @@ test_conf(void)
     const char      *s;
 
     pv_doc_conf_t  other = {
-        S("mobile"), S("cc"), S("items"), 3
+        S("mobile"), S("cc"), S("items"), 3, 0
     };
 
     pv_doc_conf_t  nobulk = {
-        S("phone"), S("country"), NULL, 0, 0
+        S("phone"), S("country"), NULL, 0, 0, 0
     };
 
     s = "{\"items\":[{\"mobile\":\"7\",\"cc\":\"fr\",\"phone\":true}]}";
@@ -412,10 +414,138 @@ test_depth(void)
 }
 
 
+/*
+ * The one-pass scan and the full path agree on every table case, on
+ * realistic bodies, and on every prefix and one-byte mutation of them.
+ */
+
+static const char  *path_docs[] = {
+    "{\"firstName\": \"Maria\", \"email\": \"maria@example.com\", "
+    "\"locationId\": \"ve9EPM428h8vShlRW1KT\", \"phone\": \"+1 200-200-0001\", "
+    "\"dnd\": false, \"dndSettings\": {\"Call\": {\"status\": \"inactive\", "
+    "\"message\": \"\", \"code\": \"\"}}, \"tags\": [\"a\", \"b\"], "
+    "\"customFields\": [{\"id\": \"cf1\", \"field_value\": 1.5e3}, "
+    "{\"key\": \"contact.x\", \"field_value\": null}], \"country\": \"US\"}",
+    "{\"locationId\":\"L\",\"contacts\":[{\"phone\":\"1\",\"country\":\"ca\"},"
+    "{},{\"phone\":12095550142,\"tags\":[]},{\"phone\":null}]}",
+    "[{\"phone\":\"+46 70\"},{\"phone\":\"\u0662\u0660\",\"x\":[[1],{\"y\":-0}]}]",
+    "{\"phone\":true,\"contacts\":[{\"phone\":\"1\"}]}",
+    "{\"contacts\":[],\"phone\":\"1\"}",
+    "{\"contacts\":{\"phone\":\"1\"},\"phone\":\"2\"}",
+    "{\"ph\\u006fne\":\"1\",\"a\\\"b\":\"\\\\\"}",
+    "{\"phone\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"n\":\"\\ud83d\\ude00\"}",
+    "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+    "\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,"
+    "\"p\":16,\"q\":17,\"r\":18,\"s\":19,\"t\":20,\"u\":21,\"v\":22,"
+    "\"w\":23,\"x\":24,\"y\":25,\"z\":26,\"A\":27,\"B\":28,\"C\":29,"
+    "\"D\":30,\"E\":31,\"F\":32,\"phone\":\"1\"}",
+    "{\"abcdefghij\":1,\"abcdefghik\":2,\"abcdefgh\":3,\"abcdefg\":4,"
+    "\"\":5,\"abcdefghij2\":6,\"phone\":\" \"}",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],"
+    "\"phone\":\"3\"}",
+    " \t\r\n{ \"phone\" : \"1\" , \"country\" : \"\\u0055S\" } \n",
+    "{\"phone\":\"1\",\"phone\":\"2\"}",
+    "{\"country\":1,\"country\":\"US\"}",
+    "\"phone\"",
+    "[]",
+    "{}",
+    "[1]",
+    "{\"contacts\":[1]}",
+    "{\"x\":{\"a\":1,\"a\":2},\"phone\":\"1\"}",
+    "{\"x\":[{\"a\":1},{\"a\":2}],\"phone\":\"1\"}"
+};
+
+
+static void
+test_paths_one(const char *doc, size_t len, const pv_doc_conf_t *cf)
+{
+    pv_arena_t  a;
+    int         same;
+
+    pv_arena_init(&a);
+    same = pv_doc_paths_agree((const pv_u_char *) doc, len, cf, &a.pool);
+    pv_arena_free(&a);
+
+    pv_test_run++;
+    if (!same) {
+        pv_test_failed++;
+        fprintf(stderr, "paths differ on \"%.*s\"\n", (int) len, doc);
+    }
+}
+
+
+static void
+test_paths_fast(const char *doc, int want)
+{
+    pv_doc_t          d;
+    pv_arena_t        a;
+    pv_json_span_t    spans[32];
+    pv_json_index_t   index;
+
+    pv_arena_init(&a);
+
+    index.spans = spans;
+    index.n = 0;
+    index.cap = 32;
+    d.index = &index;
+
+    PV_CHECK_INT(pv_scan_doc((const pv_u_char *) doc, strlen(doc), &conf,
+                             512, &a.pool, &d), want);
+
+    pv_arena_free(&a);
+}
+
+
+static void
+test_paths(void)
+{
+    size_t          i, j, k, len;
+    char            buf[2048];
+    static const char  subst[] = "\"\\{}[],: 0a-.eE\x80\xc3\x01";
+    static const pv_doc_conf_t  confs[] = {
+        { S("phone"), S("country"), S("contacts"), 512, 0 },
+        { S("contacts"), S("country"), S("contacts"), 512, 0 },
+        { S("x"), S("phone"), S("tags"), 3, 0 }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        test_paths_one(cases[i].doc, strlen(cases[i].doc), &conf);
+    }
+
+    /* the realistic bodies do take the one pass */
+
+    for (i = 0; i < 6; i++) {
+        test_paths_fast(path_docs[i], PV_SCAN_OK);
+    }
+
+    for (i = 0; i < sizeof(path_docs) / sizeof(path_docs[0]); i++) {
+        len = strlen(path_docs[i]);
+
+        for (k = 0; k < sizeof(confs) / sizeof(confs[0]); k++) {
+            test_paths_one(path_docs[i], len, &confs[k]);
+        }
+
+        for (j = 0; j <= len; j++) {
+            test_paths_one(path_docs[i], j, &conf);
+        }
+
+        for (j = 0; j < len && len < sizeof(buf); j++) {
+            for (k = 0; k < sizeof(subst) - 1; k++) {
+                memcpy(buf, path_docs[i], len);
+                buf[j] = subst[k];
+                test_paths_one(buf, len, &conf);
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
     test_table();
+    test_paths();
     test_bulk_details();
     test_conf();
     test_depth();

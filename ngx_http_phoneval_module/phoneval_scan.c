@@ -1,0 +1,649 @@
+
+/*
+ * Copyright (C) phoneval authors
+ *
+ * The one-pass contact scan: validates a body and records its contacts
+ * in a single read of the bytes.  The full path of pv_doc_scan() reads a
+ * contact's members twice (validation, then the member walk) and keeps
+ * general bookkeeping for any object size and depth; this pass keeps a
+ * small fixed one and hands everything it does not cover back to the
+ * full path, which also owns every error message.  The fuzzer and the
+ * unit tests check that both paths give the same document.
+ */
+
+
+#include <string.h>
+
+#include "phoneval_core.h"
+#include "phoneval_json_word.h"
+#include "phoneval_scan.h"
+
+
+#define PV_SCAN_DEPTH       32     /* deeper documents: the full path */
+#define PV_SCAN_NAMES       32     /* names in one object, likewise */
+#define PV_SCAN_OPEN_NAMES  256    /* names of all open objects */
+#define PV_SCAN_CONTACTS    16     /* first allocation of a contact list */
+
+
+typedef enum {
+    PV_SCAN_NONE = 0,
+    PV_SCAN_ROOT,                  /* the root object */
+    PV_SCAN_LIST,                  /* the root array or the bulk array */
+    PV_SCAN_CONTACT                /* an element of a list */
+} pv_scan_role_e;
+
+
+typedef struct {
+    size_t                   key_start;   /* the member being read */
+    size_t                   key_end;
+    uint64_t                 key_word;    /* its first bytes, as hashed */
+    size_t                   value;       /* its value's first byte */
+    size_t                   span;        /* the container's index slot */
+    uint64_t                 filter;      /* a bit per name hash */
+    size_t                   names;       /* its first name record */
+    unsigned                 object:1;
+    unsigned                 role:2;
+    int                      have_country;
+} pv_scan_frame_t;
+
+
+typedef struct {
+    uint64_t                 hash;
+    size_t                   start;       /* first byte after the quote */
+    size_t                   len;
+} pv_scan_name_t;
+
+
+/* a member name pv_doc_member() looks for, by length and first bytes */
+
+typedef struct {
+    uint64_t                 word;
+    size_t                   len;
+    const pv_u_char         *name;
+} pv_scan_wanted_t;
+
+#define PV_SCAN_WANTED  6
+
+
+typedef struct {
+    const pv_u_char         *p;
+    size_t                   len;
+    const pv_doc_conf_t     *conf;
+    pv_pool_t               *pool;
+    pv_json_index_t         *index;
+    pv_contact_t             root;
+    pv_contact_t            *list;
+    size_t                   nlist;
+    size_t                   cap;
+    size_t                   bulk;        /* the bulk array's '[' or 0 */
+    size_t                   nnames;
+    size_t                   nwanted;
+    pv_scan_wanted_t         wanted[PV_SCAN_WANTED];
+    pv_scan_frame_t          frames[PV_SCAN_DEPTH];
+    pv_scan_name_t           names[PV_SCAN_OPEN_NAMES];
+} pv_scan_t;
+
+
+static int pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent,
+    pv_scan_frame_t *f, size_t pos);
+static int pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f);
+static pv_contact_t *pv_scan_add_contact(pv_scan_t *s);
+static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
+static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start,
+    size_t end);
+static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
+static void pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len);
+static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
+
+
+#define pv_scan_ws(p, len, pos)                                               \
+    while (pos < len && pv_json_is_ws(p[pos])) {                              \
+        pos++;                                                                \
+    }
+
+
+int
+pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
+    unsigned max_depth, pv_pool_t *pool, pv_doc_t *doc)
+{
+    int               esc, rc;
+    size_t            pos, vend, depth, start;
+    pv_u_char         c;
+    pv_json_span_t   *span;
+    pv_scan_frame_t  *f;
+    pv_json_fault_t   fault;
+    pv_scan_t         s;
+
+    s.p = p;
+    s.len = len;
+    s.conf = conf;
+    s.pool = pool;
+    s.index = doc->index;
+    s.list = NULL;
+    s.nlist = 0;
+    s.cap = 0;
+    s.bulk = 0;
+    s.nnames = 0;
+    s.nwanted = 0;
+
+    pv_scan_want(&s, (const pv_u_char *) "customFields", 12);
+    pv_scan_want(&s, (const pv_u_char *) "tags", 4);
+    pv_scan_want(&s, (const pv_u_char *) "locationId", 10);
+    pv_scan_want(&s, conf->phone_field, conf->phone_field_len);
+    pv_scan_want(&s, conf->country_field, conf->country_field_len);
+    pv_scan_want(&s, conf->bulk_field, conf->bulk_field_len);
+
+    depth = 0;
+    f = NULL;
+    esc = 0;
+    pos = 0;
+
+    pv_scan_ws(p, len, pos);
+
+    if (pos == len || (p[pos] != '{' && p[pos] != '[')) {
+        return PV_SCAN_SLOW;                 /* no contact root */
+    }
+
+value:
+
+    /* a value starts at pos; f is the container that holds it, if any */
+
+    if (pos == len) {
+        return PV_SCAN_SLOW;
+    }
+
+    c = p[pos];
+
+    if (f != NULL && f->role == PV_SCAN_LIST && c != '{') {
+        return PV_SCAN_SLOW;
+    }
+
+    switch (c) {
+
+    case '{':
+    case '[':
+        if (depth == PV_SCAN_DEPTH || depth >= max_depth) {
+            return PV_SCAN_SLOW;
+        }
+
+        rc = pv_scan_open(&s, f, &s.frames[depth], pos);
+        if (rc != PV_SCAN_OK) {
+            return rc;
+        }
+
+        f = &s.frames[depth++];
+
+        pos++;
+        pv_scan_ws(p, len, pos);
+
+        if (pos == len) {
+            return PV_SCAN_SLOW;
+        }
+
+        if (p[pos] == (c == '{' ? '}' : ']')) {
+            goto close;
+        }
+
+        if (c == '{') {
+            goto name;
+        }
+
+        goto value;
+
+    case '"':
+        start = pv_json_plain_string(p, len, pos);
+        pos = start ? start : pv_json_string_at(p, len, pos, &esc, &fault);
+        break;
+
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        pos = pv_json_number_at(p, len, pos, &fault);
+        break;
+
+    case 't':
+        pos = (len - pos >= 4 && memcmp(p + pos, "true", 4) == 0)
+              ? pos + 4 : 0;
+        break;
+
+    case 'f':
+        pos = (len - pos >= 5 && memcmp(p + pos, "false", 5) == 0)
+              ? pos + 5 : 0;
+        break;
+
+    case 'n':
+        pos = (len - pos >= 4 && memcmp(p + pos, "null", 4) == 0)
+              ? pos + 4 : 0;
+        break;
+
+    default:
+        return PV_SCAN_SLOW;
+    }
+
+    if (pos == 0) {
+        return PV_SCAN_SLOW;
+    }
+
+after:
+
+    /* a value ended at pos */
+
+    vend = pos;
+    pv_scan_ws(p, len, pos);
+
+    if (depth == 0) {
+        return pos == len ? pv_scan_finish(&s, doc) : PV_SCAN_SLOW;
+    }
+
+    if (f->role == PV_SCAN_ROOT || f->role == PV_SCAN_CONTACT) {
+        rc = pv_scan_member(&s, f, vend);
+        if (rc != PV_SCAN_OK) {
+            return rc;
+        }
+    }
+
+    if (pos == len) {
+        return PV_SCAN_SLOW;
+    }
+
+    c = p[pos];
+
+    if (c == ',') {
+        pos++;
+        pv_scan_ws(p, len, pos);
+
+        if (f->object) {
+            goto name;
+        }
+
+        goto value;
+    }
+
+    if (c != (f->object ? '}' : ']')) {
+        return PV_SCAN_SLOW;
+    }
+
+close:
+
+    /* p[pos] closes the container of f */
+
+    span = &s.index->spans[f->span];
+    span->close = pos;
+    span->next = s.index->n;
+
+    if (f->role == PV_SCAN_CONTACT) {
+        s.list[s.nlist - 1].close = pos;
+
+    } else if (f->role == PV_SCAN_ROOT) {
+        s.root.close = pos;
+    }
+
+    s.nnames = f->names;
+    depth--;
+    f = depth ? &s.frames[depth - 1] : NULL;
+    pos++;
+
+    goto after;
+
+name:
+
+    if (pos == len || p[pos] != '"') {
+        return PV_SCAN_SLOW;
+    }
+
+    start = pos;
+    esc = 0;
+    pos = pv_json_plain_string(p, len, start);
+
+    if (pos == 0) {
+        pos = pv_json_string_at(p, len, start, &esc, &fault);
+    }
+
+    /* an escaped name needs decoding to compare: the full path does it */
+
+    if (pos == 0 || esc || pv_scan_name(&s, f, start, pos) != 0) {
+        return PV_SCAN_SLOW;
+    }
+
+    f->key_start = start;
+    f->key_end = pos;
+
+    pv_scan_ws(p, len, pos);
+
+    if (pos == len || p[pos] != ':') {
+        return PV_SCAN_SLOW;
+    }
+
+    pos++;
+    pv_scan_ws(p, len, pos);
+
+    f->value = pos;
+
+    goto value;
+}
+
+
+/* a container opens at pos inside parent (NULL for the root) */
+
+static int
+pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
+    size_t pos)
+{
+    pv_contact_t     *c;
+    pv_json_span_t   *span;
+    pv_json_index_t  *index;
+
+    index = s->index;
+
+    if (index->n == index->cap && pv_json_index_grow(index, s->pool) != 0) {
+        return PV_SCAN_ENOMEM;
+    }
+
+    f->span = index->n;
+
+    span = &index->spans[index->n++];
+    span->open = pos;
+    span->close = pos;
+    span->next = index->n;
+
+    f->object = (s->p[pos] == '{');
+    f->filter = 0;
+    f->names = s->nnames;
+    f->have_country = 0;
+    f->role = PV_SCAN_NONE;
+
+    if (parent == NULL) {
+        if (!f->object) {
+            f->role = PV_SCAN_LIST;
+            return PV_SCAN_OK;
+        }
+
+        f->role = PV_SCAN_ROOT;
+        c = &s->root;
+        memset(c, 0, sizeof(pv_contact_t));
+        c->index = -1;
+
+    } else if (parent->role == PV_SCAN_LIST) {
+        f->role = PV_SCAN_CONTACT;
+
+        c = pv_scan_add_contact(s);
+        if (c == NULL) {
+            return PV_SCAN_ENOMEM;
+        }
+
+    } else {
+        if (parent->role == PV_SCAN_ROOT && !f->object
+            && pv_scan_is_bulk(s, parent))
+        {
+            f->role = PV_SCAN_LIST;
+            s->bulk = pos;
+        }
+
+        return PV_SCAN_OK;
+    }
+
+    c->open = pos;
+    c->phone_state = PV_PHONE_ABSENT;
+    c->members_end = pos + 1;
+    c->json_index = index;
+
+    return PV_SCAN_OK;
+}
+
+
+/*
+ * The array member of the root object being opened is the bulk array:
+ * the first array named bulk_field that pv_doc_member() does not take as
+ * the phone.
+ */
+
+static int
+pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f)
+{
+    size_t                n;
+    const pv_u_char      *name;
+    const pv_doc_conf_t  *conf;
+
+    conf = s->conf;
+    name = s->p + f->key_start + 1;
+    n = f->key_end - f->key_start - 2;
+
+    if (s->bulk != 0 || conf->bulk_field_len != n
+        || memcmp(name, conf->bulk_field, n) != 0)
+    {
+        return 0;
+    }
+
+    return !(s->root.phone_state == PV_PHONE_ABSENT
+             && conf->phone_field_len == n
+             && memcmp(name, conf->phone_field, n) == 0);
+}
+
+
+static pv_contact_t *
+pv_scan_add_contact(pv_scan_t *s)
+{
+    size_t         cap;
+    pv_contact_t  *c, *list;
+
+    if (s->nlist == s->cap) {
+        cap = s->cap ? s->cap * 2 : PV_SCAN_CONTACTS;
+
+        if (cap > (size_t) -1 / sizeof(pv_contact_t)) {
+            return NULL;
+        }
+
+        list = pv_alloc(s->pool, cap * sizeof(pv_contact_t));
+        if (list == NULL) {
+            return NULL;
+        }
+
+        if (s->nlist) {
+            memcpy(list, s->list, s->nlist * sizeof(pv_contact_t));
+        }
+
+        s->list = list;
+        s->cap = cap;
+    }
+
+    c = &s->list[s->nlist];
+    memset(c, 0, sizeof(pv_contact_t));
+    c->index = (long) s->nlist++;
+
+    return c;
+}
+
+
+/* the member of a contact whose value ended at end */
+
+static int
+pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
+{
+    size_t            i, n;
+    pv_contact_t     *c;
+    pv_doc_rc_e       rc;
+    pv_json_item_t    item;
+    pv_scan_wanted_t *w;
+
+    c = (f->role == PV_SCAN_ROOT) ? &s->root : &s->list[s->nlist - 1];
+    c->members_end = end;
+
+    /* most members are none of the names pv_doc_member() looks for */
+
+    n = f->key_end - f->key_start - 2;
+
+    for (i = 0; i < s->nwanted; i++) {
+        w = &s->wanted[i];
+
+        if (w->len == n && w->word == f->key_word
+            && (n <= 8 || memcmp(s->p + f->key_start + 1, w->name, n) == 0))
+        {
+            goto wanted;
+        }
+    }
+
+    return PV_SCAN_OK;
+
+wanted:
+
+    item.type = pv_json_type_at(s->p, f->value);
+    item.start = f->value;
+    item.end = end;
+    item.key_start = f->key_start;
+    item.key_end = f->key_end;
+
+    rc = pv_doc_member(s->p, s->conf, s->pool, c, &item, 0,
+                       &f->have_country,
+                       f->role == PV_SCAN_ROOT ? &s->bulk : NULL);
+
+    switch (rc) {
+
+    case PV_DOC_OK:
+        return PV_SCAN_OK;
+
+    case PV_DOC_ENOMEM:
+        return PV_SCAN_ENOMEM;
+
+    default:
+        return PV_SCAN_SLOW;
+    }
+}
+
+
+/*
+ * Records a member name (not escaped) of f's object; -1 if it repeats
+ * one or the object has more names than this pass keeps.  The filter has
+ * a bit per hash, so most names are compared with nothing.
+ */
+
+static int
+pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
+{
+    size_t            n, i;
+    uint64_t          a, b, h, bit;
+    const pv_u_char  *q;
+    pv_scan_name_t   *k;
+
+    if (s->nnames - f->names == PV_SCAN_NAMES
+        || s->nnames == PV_SCAN_OPEN_NAMES)
+    {
+        return -1;
+    }
+
+    q = s->p + start + 1;
+    n = end - start - 2;
+
+    a = pv_scan_word(q, n, (size_t) (s->p + s->len - q));
+    b = 0;
+
+    if (n > 8) {
+        memcpy(&b, q + n - 8, 8);
+    }
+
+    f->key_word = a;
+
+    h = (a ^ (uint64_t) n) * 0x9e3779b97f4a7c15ULL;
+    h ^= b * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 29;
+
+    bit = 1ULL << (h >> 58);
+
+    if (f->filter & bit) {
+        for (i = f->names; i < s->nnames; i++) {
+            k = &s->names[i];
+
+            if (k->hash == h && k->len == n
+                && memcmp(s->p + k->start, q, n) == 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    f->filter |= bit;
+
+    k = &s->names[s->nnames++];
+    k->hash = h;
+    k->start = start + 1;
+    k->len = n;
+
+    return 0;
+}
+
+
+static int
+pv_scan_finish(pv_scan_t *s, pv_doc_t *doc)
+{
+    if (s->frames[0].role == PV_SCAN_ROOT && s->bulk == 0) {
+
+        /* the wrong type's error message is the full path's */
+
+        if (s->root.phone_state == PV_PHONE_WRONG_TYPE) {
+            return PV_SCAN_SLOW;
+        }
+
+        doc->contacts = pv_alloc(s->pool, sizeof(pv_contact_t));
+        if (doc->contacts == NULL) {
+            return PV_SCAN_ENOMEM;
+        }
+
+        *doc->contacts = s->root;
+        doc->root = PV_ROOT_CONTACT;
+        doc->ncontacts = 1;
+
+        return PV_SCAN_OK;
+    }
+
+    doc->root = (s->frames[0].role == PV_SCAN_ROOT) ? PV_ROOT_BULK
+                                                    : PV_ROOT_ARRAY;
+    doc->contacts = s->nlist ? s->list : NULL;
+    doc->ncontacts = s->nlist;
+
+    return PV_SCAN_OK;
+}
+
+
+static void
+pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len)
+{
+    pv_scan_wanted_t  *w;
+
+    if (len == 0) {
+        return;
+    }
+
+    w = &s->wanted[s->nwanted++];
+    w->word = pv_scan_word(name, len, len);
+    w->len = len;
+    w->name = name;
+}
+
+
+/*
+ * The first (at most eight) bytes of a name as a number, the same for a
+ * name in the body and one in the configuration; avail is how many bytes
+ * may be read from q.
+ */
+
+static uint64_t
+pv_scan_word(const pv_u_char *q, size_t n, size_t avail)
+{
+    uint64_t  a;
+
+#if PV_JSON_SWAR
+    if (n >= 8) {
+        return pv_json_load8(q);
+    }
+
+    if (avail >= 8) {
+        /* the low bytes of a little-endian word are the first ones */
+        return pv_json_load8(q) & ((1ULL << (8 * n)) - 1);
+    }
+#else
+    (void) avail;
+#endif
+
+    a = 0;
+    memcpy(&a, q, n < 8 ? n : 8);
+
+    return a;
+}
