@@ -108,6 +108,7 @@ typedef struct {
     ngx_str_t                   bulk_field;
     ngx_str_t                   default_country;
     ngx_uint_t                  max_phones;
+    ngx_uint_t                  max_contacts;
     ngx_uint_t                  concurrency;
     ngx_msec_t                  timeout;
     ngx_uint_t                  check_mode;     /* 0 extensive, 1 express */
@@ -196,6 +197,7 @@ typedef struct {
     ngx_http_phoneval_verdict_t local;      /* locally INVALID */
     pv_result_kind_e            kind;
     pv_phone_rc_e               phone_rc;
+    unsigned                    keep_phone:1;   /* pv_result_t's */
 } ngx_http_phoneval_contact_t;
 
 

@@ -442,6 +442,19 @@ ngx_http_phoneval_scan_error(ngx_http_request_t *r,
                          &ctx->conf->bulk_field);
         break;
 
+    case PV_DOC_EBULK_PHONE:
+        p = ngx_slprintf(p, msg.data + len,
+                         "a body whose \"%V\" member is an array of "
+                         "contacts cannot have a \"%V\" of its own",
+                         &ctx->conf->bulk_field, &ctx->conf->phone_field);
+        break;
+
+    case PV_DOC_ETOO_MANY:
+        p = ngx_slprintf(p, msg.data + len,
+                         "too many contacts: %uz, at most %uz per request",
+                         ctx->doc.ncontacts, ctx->conf->doc.max_contacts);
+        break;
+
     default: /* PV_DOC_EPHONE_TYPE */
         if (index >= 0) {
             p = ngx_slprintf(p, msg.data + len,
@@ -460,7 +473,10 @@ ngx_http_phoneval_scan_error(ngx_http_request_t *r,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "phoneval: rejected body: %V", &msg);
 
-    return ngx_http_phoneval_send_error(r, NGX_HTTP_BAD_REQUEST, &msg, NULL);
+    return ngx_http_phoneval_send_error(r, rc == PV_DOC_ETOO_MANY
+                                           ? NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+                                           : NGX_HTTP_BAD_REQUEST,
+                                        &msg, NULL);
 }
 
 
@@ -573,6 +589,11 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
 
         pc->phone_rc = pv_phone_normalize(c->phone_text, c->phone_len,
                                           &phone);
+        pc->keep_phone = phone.extra;
+
+        if (pc->phone_rc == PV_PHONE_OK && c->phone.type == PV_JSON_NUMBER) {
+            pc->phone_rc = pv_phone_literal(c->phone_text, c->phone_len);
+        }
 
         if (pc->phone_rc != PV_PHONE_OK) {
             /* text that can never be a phone costs no provider call */
@@ -900,6 +921,7 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
 
         ngx_memzero(&res, sizeof(pv_result_t));
         res.kind = pc->kind;
+        res.keep_phone = pc->keep_phone;
         res.line_type = "";
         res.e164 = "";
         res.country = "";

@@ -54,6 +54,10 @@ static ngx_conf_num_bounds_t  ngx_http_phoneval_max_phones_bounds = {
     ngx_conf_check_num_bounds, 1, 10000
 };
 
+static ngx_conf_num_bounds_t  ngx_http_phoneval_max_contacts_bounds = {
+    ngx_conf_check_num_bounds, 1, 100000
+};
+
 static ngx_conf_num_bounds_t  ngx_http_phoneval_concurrency_bounds = {
     ngx_conf_check_num_bounds, 1, 1024
 };
@@ -206,6 +210,13 @@ static ngx_command_t  ngx_http_phoneval_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_phoneval_loc_conf_t, max_phones),
       &ngx_http_phoneval_max_phones_bounds },
+
+    { ngx_string("phoneval_max_contacts"),
+      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_phoneval_loc_conf_t, max_contacts),
+      &ngx_http_phoneval_max_contacts_bounds },
 
     { ngx_string("phoneval_concurrency"),
       NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE1,
@@ -445,6 +456,7 @@ ngx_http_phoneval_create_loc_conf(ngx_conf_t *cf)
     conf->enable = NGX_CONF_UNSET;
     conf->api_key = NGX_CONF_UNSET_PTR;
     conf->max_phones = NGX_CONF_UNSET_UINT;
+    conf->max_contacts = NGX_CONF_UNSET_UINT;
     conf->concurrency = NGX_CONF_UNSET_UINT;
     conf->timeout = NGX_CONF_UNSET_MSEC;
     conf->check_mode = NGX_CONF_UNSET_UINT;
@@ -500,6 +512,16 @@ ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->default_country, prev->default_country,
                              "");
     ngx_conf_merge_uint_value(conf->max_phones, prev->max_phones, 100);
+    ngx_conf_merge_uint_value(conf->max_contacts, prev->max_contacts,
+                              ngx_max(1000, conf->max_phones));
+
+    if (conf->max_contacts < conf->max_phones) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"phoneval_max_contacts\" %ui is less than "
+                           "\"phoneval_max_phones\" %ui", conf->max_contacts,
+                           conf->max_phones);
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_merge_uint_value(conf->concurrency, prev->concurrency, 8);
     ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 10000);
 
@@ -595,6 +617,9 @@ ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     conf->doc.bulk_field = conf->bulk_field.data;
     conf->doc.bulk_field_len = conf->bulk_field.len;
     conf->doc.max_depth = NGX_HTTP_PHONEVAL_MAX_DEPTH;
+
+    /* a contact costs work and memory with or without a phone */
+    conf->doc.max_contacts = conf->max_contacts;
 
     if (conf->enable) {
         return ngx_http_phoneval_check(cf, conf);

@@ -100,6 +100,7 @@ pv_annotate_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
         && (res->verdict == PV_VALID_CONFIRMED
             || res->verdict == PV_VALID_UNCONFIRMED)
         && res->e164 != NULL && res->e164[0] != '\0'
+        && !res->keep_phone
         && c->phone_state == PV_PHONE_TEXT)
     {
         elen = strlen(res->e164);

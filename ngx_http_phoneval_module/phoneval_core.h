@@ -78,7 +78,9 @@ typedef enum {
     PV_PHONE_BAD_CHAR,        /* letters, '*', control chars... */
     PV_PHONE_TOO_SHORT,
     PV_PHONE_TOO_LONG,
-    PV_PHONE_BAD_UTF8
+    PV_PHONE_BAD_UTF8,
+    PV_PHONE_NOT_INTEGER      /* a JSON number with a sign, fraction or
+                                 exponent: pv_phone_literal() */
 } pv_phone_rc_e;
 
 typedef struct {
@@ -87,6 +89,8 @@ typedef struct {
     size_t                   ndigits;
     char                     digits[PV_PHONE_MAX_DIGITS + 1]; /* NUL-ended */
     char                     ext[PV_EXT_MAX + 1];  /* NUL-ended, may be "" */
+    int                      extra;       /* an extension or a comment was
+                                             split off the number */
 } pv_phone_t;
 
 /*
@@ -99,6 +103,13 @@ typedef struct {
  */
 pv_phone_rc_e pv_phone_normalize(const pv_u_char *s, size_t len,
     pv_phone_t *out);
+
+/*
+ * A phone given as a JSON number is taken by its literal digits
+ * (DESIGN), so a sign, a fraction or an exponent has no reading as a
+ * phone: PV_PHONE_NOT_INTEGER; PV_PHONE_OK otherwise.
+ */
+pv_phone_rc_e pv_phone_literal(const pv_u_char *s, size_t len);
 
 /* short English reason for a local INVALID ("contains letters", ...) */
 const char *pv_phone_rc_text(pv_phone_rc_e rc);
@@ -414,6 +425,7 @@ typedef struct {
     const pv_u_char         *bulk_field;
     size_t                   bulk_field_len;
     unsigned                 max_depth;        /* 512 */
+    size_t                   max_contacts;     /* 0: no limit */
     int                      full_scan;        /* tests: skip the one-pass
                                                   scan (phoneval_scan.c) */
 } pv_doc_conf_t;
@@ -430,6 +442,8 @@ typedef enum {
     PV_DOC_EJSON,              /* err filled by pv_json_validate() */
     PV_DOC_EROOT,              /* root is not one of the three shapes */
     PV_DOC_EPHONE_TYPE,        /* a phone member of a wrong type */
+    PV_DOC_EBULK_PHONE,        /* a bulk body's root has a phone member */
+    PV_DOC_ETOO_MANY,          /* more contacts than max_contacts */
     PV_DOC_ENOMEM
 } pv_doc_rc_e;
 
@@ -439,8 +453,12 @@ typedef enum {
  * (every element must then be an object, else PV_DOC_EROOT); otherwise it
  * is a single contact.  A root array must hold only objects.  An empty
  * array or bulk array is valid and has no contacts.
- * On PV_DOC_EPHONE_TYPE, err->offset is the offending value's offset and
- * *bad_index the contact's index.
+ * A bulk root with a phone member of its own is PV_DOC_EBULK_PHONE: which
+ * of the two the client meant cannot be known, and guessing would let a
+ * phone pass unvalidated.  More than conf->max_contacts contacts is
+ * PV_DOC_ETOO_MANY, found before memory is taken for them.
+ * On PV_DOC_EPHONE_TYPE and PV_DOC_ETOO_MANY, err->offset is the offending
+ * value's offset and *bad_index the contact's index.
  * The validation records the document's containers in doc->index, and
  * the one walk over each contact's members records what annotation, tags
  * and events need (pv_contact_t), so nothing after the scan walks a
@@ -501,6 +519,10 @@ typedef struct {
     const char              *line_type;      /* "" if none */
     const char              *e164;           /* "" if none */
     const char              *country;        /* "" if none */
+    int                      keep_phone;     /* normalize never replaces a
+                                                phone with an extension or
+                                                a comment: it would lose
+                                                them */
 } pv_result_t;
 
 /*

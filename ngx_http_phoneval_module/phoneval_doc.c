@@ -132,6 +132,13 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
             return rc;
         }
 
+        if (doc->contacts->phone_state != PV_PHONE_ABSENT) {
+            pv_doc_fail(p, len, doc->contacts->phone.key_start,
+                        "a bulk body has a phone of its own", err);
+            doc->contacts = NULL;
+            return PV_DOC_EBULK_PHONE;
+        }
+
         doc->root = PV_ROOT_BULK;
         doc->contacts = NULL;
 
@@ -166,6 +173,27 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
 
     if (n == 0) {
         return PV_DOC_OK;
+    }
+
+    if (conf->max_contacts && (size_t) n > conf->max_contacts) {
+
+        /* counted without memory; the count is for the error message */
+
+        pv_json_iter_init_index(&it, p, len, arr, index);
+
+        for (i = 0; i <= (long) conf->max_contacts; i++) {
+            (void) pv_json_iter_next(&it, &item);
+        }
+
+        pv_doc_fail(p, len, item.start, "too many contacts", err);
+
+        if (bad_index) {
+            *bad_index = (long) conf->max_contacts;
+        }
+
+        doc->ncontacts = (size_t) n;
+
+        return PV_DOC_ETOO_MANY;
     }
 
     doc->contacts = pv_alloc(pool, (size_t) n * sizeof(pv_contact_t));

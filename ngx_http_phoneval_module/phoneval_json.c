@@ -114,7 +114,8 @@ static pv_json_rc_e pv_json_scan_literal(pv_json_ctx_t *ctx, size_t *ppos,
 static int pv_json_push(pv_json_ctx_t *ctx, size_t start, size_t end,
     uint32_t hash, uint32_t flags);
 static int pv_json_grow(pv_json_ctx_t *ctx);
-static int pv_json_span_open(pv_json_ctx_t *ctx, size_t pos);
+static int pv_json_span_open(pv_json_ctx_t *ctx, size_t frame, size_t pos);
+static void pv_json_span_close(pv_json_ctx_t *ctx, size_t frame, size_t pos);
 static size_t pv_json_span_find(const pv_json_index_t *index, size_t open);
 static pv_json_rc_e pv_json_member_name(pv_json_ctx_t *ctx, size_t *ppos,
     size_t frame);
@@ -239,14 +240,12 @@ pv_json_validate_index(const pv_u_char *p, size_t len, unsigned max_depth,
                 depth++;
 
                 if (index != NULL) {
-                    if (pv_json_span_open(&ctx, pos) != 0) {
+                    if (pv_json_span_open(&ctx, frame, pos) != 0) {
                         rc = pv_json_fail(&ctx, PV_JSON_ENOMEM, pos,
                                           "out of memory");
                         goto failed;
                     }
 
-                    /* a frame's end is otherwise unused: its span */
-                    ctx.keys[frame].end = index->n - 1;
                 }
 
                 pos++;
@@ -255,10 +254,7 @@ pv_json_validate_index(const pv_u_char *p, size_t len, unsigned max_depth,
                 }
 
                 if (pos < len && p[pos] == (c == '{' ? '}' : ']')) {
-                    if (index != NULL) {
-                        index->spans[ctx.keys[frame].end].close = pos;
-                        index->spans[ctx.keys[frame].end].next = index->n;
-                    }
+                    pv_json_span_close(&ctx, frame, pos);
 
                     ctx.nkeys = frame;
                     frame = ctx.keys[frame].start;
@@ -381,10 +377,7 @@ pv_json_validate_index(const pv_u_char *p, size_t len, unsigned max_depth,
             }
         }
 
-        if (index != NULL) {
-            index->spans[ctx.keys[frame].end].close = pos;
-            index->spans[ctx.keys[frame].end].next = index->n;
-        }
+        pv_json_span_close(&ctx, frame, pos);
 
         ctx.nkeys = frame;
         frame = ctx.keys[frame].start;
@@ -806,20 +799,31 @@ pv_json_grow(pv_json_ctx_t *ctx)
 }
 
 
-/* records a container that opens at pos; its close is filled in later */
+/*
+ * Records a container that opens at pos; its close is filled in later.
+ * A frame's end is otherwise unused: it holds the span, or
+ * PV_JSON_NO_SPAN past PV_JSON_INDEX_MAX.
+ */
 
 static int
-pv_json_span_open(pv_json_ctx_t *ctx, size_t pos)
+pv_json_span_open(pv_json_ctx_t *ctx, size_t frame, size_t pos)
 {
     pv_json_span_t   *span;
     pv_json_index_t  *index;
 
     index = ctx->index;
 
+    if (index->n == PV_JSON_INDEX_MAX) {
+        ctx->keys[frame].end = PV_JSON_NO_SPAN;
+        return 0;
+    }
+
     if (index->n == index->cap && pv_json_index_grow(index, ctx->pool) != 0)
     {
         return -1;
     }
+
+    ctx->keys[frame].end = index->n;
 
     span = &index->spans[index->n++];
     span->open = pos;
@@ -827,6 +831,21 @@ pv_json_span_open(pv_json_ctx_t *ctx, size_t pos)
     span->next = index->n;
 
     return 0;
+}
+
+
+static void
+pv_json_span_close(pv_json_ctx_t *ctx, size_t frame, size_t pos)
+{
+    pv_json_span_t  *span;
+
+    if (ctx->index == NULL || ctx->keys[frame].end == PV_JSON_NO_SPAN) {
+        return;
+    }
+
+    span = &ctx->index->spans[ctx->keys[frame].end];
+    span->close = pos;
+    span->next = ctx->index->n;
 }
 
 

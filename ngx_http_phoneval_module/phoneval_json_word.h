@@ -73,6 +73,15 @@ static const pv_u_char  pv_json_str_class[256] = {
 #define PV_JSON_SWAR  0
 #endif
 
+/* sixteen bytes a step where SSE2 is there (always on x86-64) */
+
+#if PV_JSON_SWAR && defined(__SSE2__)
+#define PV_JSON_SSE2  1
+#include <emmintrin.h>
+#else
+#define PV_JSON_SSE2  0
+#endif
+
 #define PV_JSON_ONES   0x0101010101010101ULL
 #define PV_JSON_HIGHS  0x8080808080808080ULL
 
@@ -140,8 +149,33 @@ pv_json_plain_string(const pv_u_char *p, size_t len, size_t pos)
 {
 #if PV_JSON_SWAR
     uint64_t  m;
+#if PV_JSON_SSE2
+    int       b;
+    __m128i   v, lo;
 
     pos++;
+
+    /* signed: bytes above 0x7f compare below ' ' too */
+    lo = _mm_set1_epi8(' ');
+
+    while (len - pos >= 16) {
+        v = _mm_loadu_si128((const __m128i *) (p + pos));
+        b = _mm_movemask_epi8(
+                _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                    _mm_cmplt_epi8(v, lo)));
+
+        if (b != 0) {
+            pos += (size_t) __builtin_ctz((unsigned) b);
+            return p[pos] == '"' ? pos + 1 : 0;
+        }
+
+        pos += 16;
+    }
+#else
+    pos++;
+#endif
 
     while (len - pos >= 8) {
         m = pv_json_special8(pv_json_load8(p + pos));
@@ -182,6 +216,14 @@ const char *pv_json_check_escape(const pv_u_char *p, size_t len, size_t pos,
 
 /* RFC 3629 well-formed sequence at pos: its length, or 0 */
 size_t pv_json_utf8_len(const pv_u_char *p, size_t len, size_t pos);
+
+/*
+ * An index records the first PV_JSON_INDEX_MAX containers only, so that
+ * a body of many tiny containers cannot make it large; walks then read
+ * past the others instead of skipping them.
+ */
+#define PV_JSON_INDEX_MAX  16384
+#define PV_JSON_NO_SPAN    ((size_t) -1)
 
 /* doubles the spans of an index (32 to start with) in the pool */
 int pv_json_index_grow(pv_json_index_t *index, pv_pool_t *pool);

@@ -499,7 +499,7 @@ pv_phone_normalize(const pv_u_char *s, size_t len, pv_phone_t *out)
     int               d, bad;
     size_t            n;
     pv_cp_t           cp;
-    const pv_u_char  *b, *e, *p;
+    const pv_u_char  *b, *e, *p, *full;
 
     memset(out, 0, sizeof(pv_phone_t));
 
@@ -525,12 +525,19 @@ pv_phone_normalize(const pv_u_char *s, size_t len, pv_phone_t *out)
 
     /* the comment may sit before or after the extension */
 
+    full = e;
     pv_phone_drop_comment(b, &e);
+    out->extra = (e != full);
     pv_phone_trim(&b, &e);
     pv_phone_split_ext(b, &e, out);
     pv_phone_trim(&b, &e);
+    full = e;
     pv_phone_drop_comment(b, &e);
     pv_phone_trim(&b, &e);
+
+    if (e != full || out->ext[0] != '\0') {
+        out->extra = 1;
+    }
 
     bad = 0;
 
@@ -602,6 +609,21 @@ pv_phone_normalize(const pv_u_char *s, size_t len, pv_phone_t *out)
 }
 
 
+pv_phone_rc_e
+pv_phone_literal(const pv_u_char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return PV_PHONE_NOT_INTEGER;
+        }
+    }
+
+    return PV_PHONE_OK;
+}
+
+
 const char *
 pv_phone_rc_text(pv_phone_rc_e rc)
 {
@@ -618,6 +640,8 @@ pv_phone_rc_text(pv_phone_rc_e rc)
         return "too many digits";
     case PV_PHONE_BAD_UTF8:
         return "invalid UTF-8";
+    case PV_PHONE_NOT_INTEGER:
+        return "a JSON number that is not a whole number";
     }
 
     return "unknown";

@@ -78,6 +78,7 @@ typedef struct {
     size_t                   bulk;        /* the bulk array's '[' or 0 */
     size_t                   nnames;
     size_t                   nwanted;
+    uint64_t                 wanted_lens;   /* a bit per length < 64 */
     pv_scan_wanted_t         wanted[PV_SCAN_WANTED];
     pv_scan_frame_t          frames[PV_SCAN_DEPTH];
     pv_scan_name_t           names[PV_SCAN_OPEN_NAMES];
@@ -125,6 +126,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.bulk = 0;
     s.nnames = 0;
     s.nwanted = 0;
+    s.wanted_lens = 0;
 
     pv_scan_want(&s, (const pv_u_char *) "customFields", 12);
     pv_scan_want(&s, (const pv_u_char *) "tags", 4);
@@ -266,9 +268,11 @@ close:
 
     /* p[pos] closes the container of f */
 
-    span = &s.index->spans[f->span];
-    span->close = pos;
-    span->next = s.index->n;
+    if (f->span != PV_JSON_NO_SPAN) {
+        span = &s.index->spans[f->span];
+        span->close = pos;
+        span->next = s.index->n;
+    }
 
     if (f->role == PV_SCAN_CONTACT) {
         s.list[s.nlist - 1].close = pos;
@@ -334,16 +338,22 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
     index = s->index;
 
-    if (index->n == index->cap && pv_json_index_grow(index, s->pool) != 0) {
-        return PV_SCAN_ENOMEM;
+    if (index->n == PV_JSON_INDEX_MAX) {
+        f->span = PV_JSON_NO_SPAN;
+
+    } else {
+        if (index->n == index->cap && pv_json_index_grow(index, s->pool) != 0)
+        {
+            return PV_SCAN_ENOMEM;
+        }
+
+        f->span = index->n;
+
+        span = &index->spans[index->n++];
+        span->open = pos;
+        span->close = pos;
+        span->next = index->n;
     }
-
-    f->span = index->n;
-
-    span = &index->spans[index->n++];
-    span->open = pos;
-    span->close = pos;
-    span->next = index->n;
 
     f->object = (s->p[pos] == '{');
     f->filter = 0;
@@ -364,6 +374,10 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
     } else if (parent->role == PV_SCAN_LIST) {
         f->role = PV_SCAN_CONTACT;
+
+        if (s->conf->max_contacts && s->nlist == s->conf->max_contacts) {
+            return PV_SCAN_SLOW;            /* the full path counts them */
+        }
 
         c = pv_scan_add_contact(s);
         if (c == NULL) {
@@ -471,6 +485,10 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 
     n = f->key_end - f->key_start - 2;
 
+    if (n < 64 && !((s->wanted_lens >> n) & 1)) {
+        return PV_SCAN_OK;
+    }
+
     for (i = 0; i < s->nwanted; i++) {
         w = &s->wanted[i];
 
@@ -573,6 +591,12 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
 static int
 pv_scan_finish(pv_scan_t *s, pv_doc_t *doc)
 {
+    if (s->frames[0].role == PV_SCAN_ROOT && s->bulk != 0
+        && s->root.phone_state != PV_PHONE_ABSENT)
+    {
+        return PV_SCAN_SLOW;                /* PV_DOC_EBULK_PHONE */
+    }
+
     if (s->frames[0].role == PV_SCAN_ROOT && s->bulk == 0) {
 
         /* the wrong type's error message is the full path's */
@@ -609,6 +633,13 @@ pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len)
 
     if (len == 0) {
         return;
+    }
+
+    if (len < 64) {
+        s->wanted_lens |= 1ULL << len;
+
+    } else {
+        s->wanted_lens = ~0ULL;     /* a long name: test every member */
     }
 
     w = &s->wanted[s->nwanted++];

@@ -226,3 +226,15 @@ open() "/nonexistent/phoneval.key" failed
 --- must_die
 --- error_log
 method "GET" cannot carry a contact body
+
+
+
+=== TEST 17: phoneval_max_contacts below phoneval_max_phones
+--- config
+    location /contacts/ {
+        phoneval_max_phones 50;
+        phoneval_max_contacts 10;
+    }
+--- must_die
+--- error_log
+"phoneval_max_contacts" 10 is less than "phoneval_max_phones" 50

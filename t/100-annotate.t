@@ -683,11 +683,11 @@ Content-Type: application/json
     }
     location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }
 --- request eval
-"POST /contacts/bulk\n" . '{"locationId":"loc_TEST","contacts":[{"phone":"+12095550142"},{"firstName":"NoPhone"},{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":null},{"phone":"+12095550199"},{"phone":"call me"}],"phone":"+19999999999"}'
+"POST /contacts/bulk\n" . '{"locationId":"loc_TEST","contacts":[{"phone":"+12095550142"},{"firstName":"NoPhone"},{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":null},{"phone":"+12095550199"},{"phone":"call me"}],"source":"form"}'
 --- more_headers
 Content-Type: application/json
 --- response_body eval
-::fwd("POST /contacts/bulk", '{"locationId":"loc_TEST","contacts":[{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"},{"id":"cf_C","field_value":95}]},{"firstName":"NoPhone"},{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"},{"id":"cf_C","field_value":0}]},{"phone":null,"customFields":[{"id":"cf_S","field_value":""},{"id":"cf_C","field_value":""}]},{"phone":"+12095550199","customFields":[{"id":"cf_S","field_value":"PENDING"},{"id":"cf_C","field_value":""}]},{"phone":"call me","customFields":[{"id":"cf_S","field_value":"INVALID"},{"id":"cf_C","field_value":0}]}],"phone":"+19999999999"}')
+::fwd("POST /contacts/bulk", '{"locationId":"loc_TEST","contacts":[{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"},{"id":"cf_C","field_value":95}]},{"firstName":"NoPhone"},{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"},{"id":"cf_C","field_value":0}]},{"phone":null,"customFields":[{"id":"cf_S","field_value":""},{"id":"cf_C","field_value":""}]},{"phone":"+12095550199","customFields":[{"id":"cf_S","field_value":"PENDING"},{"id":"cf_C","field_value":""}]},{"phone":"call me","customFields":[{"id":"cf_S","field_value":"INVALID"},{"id":"cf_C","field_value":0}]}],"source":"form"}')
 --- no_error_log
 [error]
 

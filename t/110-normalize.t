@@ -692,3 +692,54 @@ Content-Type: application/json
  ::pvlog(::f('PhoneNumber=%2B12095550142', key => 'pv-FROMFILE'))]
 --- no_error_log eval
 [qr/^(?!.*http (?:script var|map): ).*pv-FROMFILE/, "[error]", "[warn]"]
+
+
+
+=== TEST 20: a phone given as a JSON number with a sign, a fraction or an exponent is locally INVALID, no provider call
+--- http_config eval: $::Mocks
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY;
+        phoneval_default_country US;
+        phoneval_result status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }
+    location = /_log/provider { alias logs/provider.log; }
+--- request eval
+["POST /contacts/\n" . '[{"phone":-12095550142},{"phone":2095550142.0},{"phone":2.095550142e9}]',
+ "GET /_log/provider"]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[::fwd("POST /contacts/", '[{"phone":-12095550142,"customFields":[{"id":"cf_S","field_value":"INVALID"}]},{"phone":2095550142.0,"customFields":[{"id":"cf_S","field_value":"INVALID"}]},{"phone":2.095550142e9,"customFields":[{"id":"cf_S","field_value":"INVALID"}]}]'),
+ ""]
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 21: phoneval_normalize never drops an extension or a comment: those phones stay as sent
+--- http_config eval: $::Mocks
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY;
+        phoneval_normalize on;
+        phoneval_result status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }
+--- request eval
+"POST /contacts/\n" . '[{"phone":"+1 209 555 0142 ext. 12 (Axel)"},{"phone":"+1 209 555 0142 (Axel)"},{"phone":"+1 (209) 555-0142"}]'
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+::fwd("POST /contacts/", '[{"phone":"+1 209 555 0142 ext. 12 (Axel)","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+1 209 555 0142 (Axel)","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}]')
+--- no_error_log
+[error]
+[warn]

@@ -875,3 +875,73 @@ Connection: keep-alive
 --- no_error_log
 [error]
 [warn]
+
+
+
+=== TEST 31: a bulk body whose root has a phone of its own: 400 whatever the phone, no provider call
+--- http_config eval: $::Mocks
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY;
+        phoneval_action reject;
+        phoneval_result status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }
+    location = /_log/provider { alias logs/provider.log; }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550100","contacts":[]}',
+ "POST /contacts/\n" . '{"contacts":[{}],"phone":"call me","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}',
+ "POST /contacts/\n" . '{"contacts":[{"phone":"+12095550142"}],"ph\u006fne":null}',
+ "GET /_log/provider"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[400, 400, 400, 200]
+--- response_body eval
+['{"statusCode":400,"message":"a body whose \"contacts\" member is an array of contacts cannot have a \"phone\" of its own","error":"Bad Request"}',
+ '{"statusCode":400,"message":"a body whose \"contacts\" member is an array of contacts cannot have a \"phone\" of its own","error":"Bad Request"}',
+ '{"statusCode":400,"message":"a body whose \"contacts\" member is an array of contacts cannot have a \"phone\" of its own","error":"Bad Request"}',
+ ""]
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 32: phoneval_max_contacts counts contacts with or without a phone: 413 before any work, the count in the message
+--- http_config eval: $::Mocks
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY;
+        phoneval_max_phones 2;
+        phoneval_max_contacts 3;
+        phoneval_result status cf_S;
+        client_max_body_size 2m;
+        client_body_buffer_size 2m;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }
+    location = /_log/provider { alias logs/provider.log; }
+--- request eval
+["POST /contacts/\n" . '[{},{"x":1},{}]',
+ "POST /contacts/\n" . '[{},{"x":1},{},{"phone":"+12095550142"},{}]',
+ "POST /contacts/\n" . '{"contacts":[' . CORE::join(',', ('{}') x 300000) . ']}',
+ "GET /_log/provider"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 413, 413, 200]
+--- response_body eval
+[::fwd("POST /contacts/", '[{},{"x":1},{}]'),
+ '{"statusCode":413,"message":"too many contacts: 5, at most 3 per request","error":"Request Entity Too Large"}',
+ '{"statusCode":413,"message":"too many contacts: 300000, at most 3 per request","error":"Request Entity Too Large"}',
+ ""]
+--- timeout: 10
+--- no_error_log
+[error]
+[warn]

@@ -35,7 +35,7 @@
 
 
 static const pv_doc_conf_t  doc_conf = {
-    S("phone"), S("country"), S("contacts"), 512, 0
+    S("phone"), S("country"), S("contacts"), 512, 0, 0
 };
 
 
@@ -113,35 +113,40 @@ static const pv_annotate_conf_t  off_norm =
 /* results */
 
 static const pv_result_t  r_ok = {
-    PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0, "MOBILE", "+12095550142", "US"
+    PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0, "MOBILE", "+12095550142", "US", 0
 };
 
 static const pv_result_t  r_unc = {
-    PV_RESULT_VERDICT, PV_VALID_UNCONFIRMED, T0, "", "+12095550142", ""
+    PV_RESULT_VERDICT, PV_VALID_UNCONFIRMED, T0, "", "+12095550142", "", 0
 };
 
 static const pv_result_t  r_inv = {
-    PV_RESULT_VERDICT, PV_INVALID, T0, "", "", ""
+    PV_RESULT_VERDICT, PV_INVALID, T0, "", "", "", 0
 };
 
 static const pv_result_t  r_inv_e164 = {
-    PV_RESULT_VERDICT, PV_INVALID, T0, "", "+12095550142", ""
+    PV_RESULT_VERDICT, PV_INVALID, T0, "", "+12095550142", "", 0
 };
 
 static const pv_result_t  r_pend = {
-    PV_RESULT_VERDICT, PV_PENDING, 0, "", "", ""
+    PV_RESULT_VERDICT, PV_PENDING, 0, "", "", "", 0
 };
 
 static const pv_result_t  r_clear = {
-    PV_RESULT_CLEAR, PV_PENDING, 0, "", "", ""
+    PV_RESULT_CLEAR, PV_PENDING, 0, "", "", "", 0
 };
 
 static const pv_result_t  r_none = {
-    PV_RESULT_NONE, PV_PENDING, 0, "", "", ""
+    PV_RESULT_NONE, PV_PENDING, 0, "", "", "", 0
+};
+
+static const pv_result_t  r_ok_keep = {
+    PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0, "MOBILE", "+12095550142", "US",
+    1
 };
 
 static const pv_result_t  r_esc = {
-    PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0, "A\"B\n", "+12095550142", "US"
+    PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0, "A\"B\n", "+12095550142", "US", 0
 };
 
 
@@ -571,6 +576,11 @@ test_normalize(void)
     GOLDEN("{\"phone\":\"209.555.0142\"}", cf3, r_ok,
            "{\"phone\":\"209.555.0142\",\"customFields\":[" ENTRIES_OK "]}");
     GOLDEN("{\"phone\":null}", off_norm, r_clear, "{\"phone\":null}");
+
+    /* an extension or a comment would be lost: the phone stays */
+
+    GOLDEN("{\"phone\":\"+1 209 555 0142 ext. 12\"}", off_norm, r_ok_keep,
+           "{\"phone\":\"+1 209 555 0142 ext. 12\"}");
     GOLDEN("{ \"phone\" : \" 209 555 0142 \" , \"x\":1}", off_norm, r_ok,
            "{ \"phone\" : \"+12095550142\" , \"x\":1}");
 

@@ -6,6 +6,8 @@
  */
 
 
+#include <stdlib.h>
+
 #include "phoneval_core.h"
 #include "pv_test.h"
 #include "pv_doc_paths.h"
@@ -16,7 +18,7 @@
 
 
 static pv_doc_conf_t  conf = {
-    S("phone"), S("country"), S("contacts"), 512, 0
+    S("phone"), S("country"), S("contacts"), 512, 0, 0
 };
 
 
@@ -119,10 +121,17 @@ static const doc_case_t  cases[] = {
       PV_PHONE_TEXT, "1", "", NULL, -1 },
     { "{\"contacts\":{\"phone\":\"1\"}}", PV_DOC_OK, PV_ROOT_CONTACT, 1,
       PV_PHONE_ABSENT, NULL, "", NULL, -1 },
-    { "{\"phone\":true,\"contacts\":[{\"phone\":\"1\"}]}", PV_DOC_OK,
-      PV_ROOT_BULK, 1, PV_PHONE_TEXT, "1", "", NULL, -1 },
-    { "{\"contacts\":[{}],\"phone\":[1],\"country\":\"US\"}", PV_DOC_OK,
-      PV_ROOT_BULK, 1, PV_PHONE_ABSENT, NULL, "", NULL, -1 },
+    /* a bulk root with a phone of its own: which one was meant? */
+    { "{\"phone\":true,\"contacts\":[{\"phone\":\"1\"}]}",
+      PV_DOC_EBULK_PHONE, PV_ROOT_BULK, 0, PV_PHONE_ABSENT, NULL, "",
+      "\"phone\":true", -1 },
+    { "{\"contacts\":[{}],\"phone\":[1],\"country\":\"US\"}",
+      PV_DOC_EBULK_PHONE, PV_ROOT_BULK, 0, PV_PHONE_ABSENT, NULL, "",
+      "\"phone\":[1]", -1 },
+    { "{\"contacts\":[{}],\"phone\":null}", PV_DOC_EBULK_PHONE,
+      PV_ROOT_BULK, 0, PV_PHONE_ABSENT, NULL, "", "\"phone\":null", -1 },
+    { "{\"contacts\":[{}],\"ph\\u006fne\":\"1\"}", PV_DOC_EBULK_PHONE,
+      PV_ROOT_BULK, 0, PV_PHONE_ABSENT, NULL, "", "\"ph\\u006fne\"", -1 },
     { "{\"contacts\":[{\"phone\":\"1\"}, 5]}", PV_DOC_EROOT, PV_ROOT_BULK, 0,
       PV_PHONE_ABSENT, NULL, "", "5]", 1 },
     { "{\"contacts\":[[{\"phone\":\"1\"}]]}", PV_DOC_EROOT, PV_ROOT_BULK, 0,
@@ -210,7 +219,9 @@ test_table(void)
             PV_CHECK_INT(bad, cases[i].bad_index);
         }
 
-        if (rc == PV_DOC_EJSON || rc == PV_DOC_EROOT) {
+        if (rc == PV_DOC_EJSON || rc == PV_DOC_EROOT
+            || rc == PV_DOC_EBULK_PHONE)
+        {
             pv_arena_free(&a);
             continue;
         }
@@ -340,11 +351,11 @@ test_conf(void)
     const char      *s;
 
     pv_doc_conf_t  other = {
-        S("mobile"), S("cc"), S("items"), 3, 0
+        S("mobile"), S("cc"), S("items"), 3, 0, 0
     };
 
     pv_doc_conf_t  nobulk = {
-        S("phone"), S("country"), NULL, 0, 0, 0
+        S("phone"), S("country"), NULL, 0, 0, 0, 0
     };
 
     s = "{\"items\":[{\"mobile\":\"7\",\"cc\":\"fr\",\"phone\":true}]}";
@@ -504,9 +515,9 @@ test_paths(void)
     char            buf[2048];
     static const char  subst[] = "\"\\{}[],: 0a-.eE\x80\xc3\x01";
     static const pv_doc_conf_t  confs[] = {
-        { S("phone"), S("country"), S("contacts"), 512, 0 },
-        { S("contacts"), S("country"), S("contacts"), 512, 0 },
-        { S("x"), S("phone"), S("tags"), 3, 0 }
+        { S("phone"), S("country"), S("contacts"), 512, 0, 0 },
+        { S("contacts"), S("country"), S("contacts"), 512, 0, 0 },
+        { S("x"), S("phone"), S("tags"), 3, 2, 0 }
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -516,7 +527,8 @@ test_paths(void)
     /* the realistic bodies do take the one pass */
 
     for (i = 0; i < 6; i++) {
-        test_paths_fast(path_docs[i], PV_SCAN_OK);
+        test_paths_fast(path_docs[i], (i == 3 || i == 4) ? PV_SCAN_SLOW
+                                                          : PV_SCAN_OK);
     }
 
     for (i = 0; i < sizeof(path_docs) / sizeof(path_docs[0]); i++) {
@@ -541,10 +553,100 @@ test_paths(void)
 }
 
 
+/* contacts past conf.max_contacts are refused before memory is taken */
+
+static void
+test_max_contacts(void)
+{
+    int              full;
+    long             bad;
+    pv_doc_t         doc;
+    pv_arena_t       a;
+    pv_doc_conf_t    cf;
+    pv_json_error_t  err;
+    const char      *s;
+
+    cf = conf;
+    cf.max_contacts = 2;
+
+    for (full = 0; full < 2; full++) {
+        cf.full_scan = full;
+
+        s = "[{},{\"phone\":\"1\"}]";
+        pv_arena_init(&a);
+        PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, strlen(s), &cf,
+                                 &a.pool, &doc, &err, &bad), PV_DOC_OK);
+        PV_CHECK_INT(doc.ncontacts, 2);
+        pv_arena_free(&a);
+
+        s = "{\"contacts\":[{},{\"phone\":\"1\"}, {}, {}]}";
+        pv_arena_init(&a);
+        PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, strlen(s), &cf,
+                                 &a.pool, &doc, &err, &bad),
+                     PV_DOC_ETOO_MANY);
+        PV_CHECK_INT(doc.ncontacts, 4);
+        PV_CHECK_INT(err.offset, strstr(s, "{}, {}") - s);
+        PV_CHECK_INT(bad, 2);
+        pv_arena_free(&a);
+    }
+
+    s = "{\"phone\":\"1\"}";
+    cf.max_contacts = 1;
+    pv_arena_init(&a);
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) s, strlen(s), &cf, &a.pool,
+                             &doc, &err, &bad), PV_DOC_OK);
+    pv_arena_free(&a);
+}
+
+
+/*
+ * A body of many tiny containers: the index keeps the first
+ * PV_JSON_INDEX_MAX, both paths agree, and the contacts are still found.
+ */
+
+static void
+test_index_cap(void)
+{
+    int              i;
+    char            *buf, *o;
+    pv_doc_t         doc;
+    pv_arena_t       a;
+    pv_json_error_t  err;
+
+    buf = malloc(64 + 3 * 20000);
+    PV_CHECK(buf != NULL);
+    if (buf == NULL) {
+        return;
+    }
+
+    o = buf;
+    o += sprintf(o, "{\"x\":[");
+    for (i = 0; i < 20000; i++) {
+        o += sprintf(o, i ? ",[]" : "[]");
+    }
+    o += sprintf(o, "],\"phone\":\"1\",\"tags\":[\"a\"]}");
+
+    test_paths_one(buf, (size_t) (o - buf), &conf);
+
+    pv_arena_init(&a);
+    PV_CHECK_INT(pv_doc_scan((const pv_u_char *) buf, o - buf, &conf,
+                             &a.pool, &doc, &err, NULL), PV_DOC_OK);
+    PV_CHECK_INT(doc.index->n, 16384);
+    PV_CHECK_INT(doc.contacts[0].phone_state, PV_PHONE_TEXT);
+    PV_CHECK_INT(buf[doc.contacts[0].tags.start], '[');
+    PV_CHECK_INT(buf[doc.contacts[0].tags.end - 1], ']');
+    pv_arena_free(&a);
+
+    free(buf);
+}
+
+
 int
 main(void)
 {
     test_table();
+    test_max_contacts();
+    test_index_cap();
     test_paths();
     test_bulk_details();
     test_conf();

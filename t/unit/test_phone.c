@@ -497,9 +497,9 @@ static void
 test_phone_rc_text(void)
 {
     int          i, j;
-    const char  *t[BAD_UTF8 + 1];
+    const char  *t[PV_PHONE_NOT_INTEGER + 1];
 
-    for (i = 0; i <= BAD_UTF8; i++) {
+    for (i = 0; i <= PV_PHONE_NOT_INTEGER; i++) {
         t[i] = pv_phone_rc_text((pv_phone_rc_e) i);
         PV_CHECK(t[i] != NULL && t[i][0] != '\0');
 
@@ -609,10 +609,65 @@ test_cache_key(void)
 }
 
 
+/* what normalization split off, for phoneval_normalize (keep_phone) */
+
+static void
+test_phone_extra(void)
+{
+    size_t             i;
+    pv_phone_t         ph;
+    static const struct {
+        const char    *in;
+        int            extra;
+    } cases[] = {
+        { "+1 209 555 0142", 0 },
+        { "(209) 555-0142", 0 },
+        { "(209) 555-0168#", 0 },             /* a marker alone: nothing */
+        { "+1 209 555 0133 ext.", 0 },
+        { "+1 650 555 0136 x136", 1 },
+        { "+1 650 555 0136;ext=136", 1 },
+        { "+46 70 555 01 42 (Axel)", 1 },
+        { "+1 209 555 0142 ext. 12 (Axel)", 1 },
+        { "+1 209 555 0142 (Axel) ext. 12", 1 }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        PV_CHECK_INT(pv_phone_normalize((const pv_u_char *) cases[i].in,
+                                        strlen(cases[i].in), &ph),
+                     PV_PHONE_OK);
+        PV_CHECK_INT(ph.extra, cases[i].extra);
+    }
+}
+
+
+/* a phone given as a JSON number: its literal must be a whole number */
+
+static void
+test_phone_literal(void)
+{
+    size_t       i;
+    static const char  *ok[] = { "12095550142", "0", "5550142" };
+    static const char  *bad[] = { "-12095550142", "2095550142.0",
+                                  "1.2095550142e10", "2e9", "12E3" };
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        PV_CHECK_INT(pv_phone_literal((const pv_u_char *) ok[i],
+                                      strlen(ok[i])), PV_PHONE_OK);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        PV_CHECK_INT(pv_phone_literal((const pv_u_char *) bad[i],
+                                      strlen(bad[i])), PV_PHONE_NOT_INTEGER);
+    }
+}
+
+
 int
 main(void)
 {
     test_phone_cases();
+    test_phone_extra();
+    test_phone_literal();
     test_phone_digit_runs();
     test_phone_random();
     test_phone_rc_text();
