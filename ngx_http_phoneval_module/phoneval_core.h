@@ -104,6 +104,10 @@ typedef struct {
 pv_phone_rc_e pv_phone_normalize(const pv_u_char *s, size_t len,
     pv_phone_t *out);
 
+/* the same without the ASCII fast path: for tests of that path */
+pv_phone_rc_e pv_phone_normalize_full(const pv_u_char *s, size_t len,
+    pv_phone_t *out);
+
 /*
  * A phone given as a JSON number is taken by its literal digits
  * (DESIGN), so a sign, a fraction or an exponent has no reading as a

@@ -28,6 +28,22 @@ static const pv_u_char  pv_json_hex[256] = {
 };
 
 
+/* bytes pv_json_quote() may not copy as they are: '"', '\\', controls,
+ * and 0xe2, which leads U+2028 and U+2029 */
+
+static const pv_u_char  pv_json_quote_special[256] = {
+    pv_row(1), pv_row(1),                                   /* 0x00 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,         /* 0x20 */
+    pv_row(0), pv_row(0),                                   /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,         /* 0x50 */
+    pv_row(0), pv_row(0),                                   /* 0x60 */
+    pv_row(0), pv_row(0), pv_row(0), pv_row(0),             /* 0x80 */
+    pv_row(0), pv_row(0),                                   /* 0xc0 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,         /* 0xe0 */
+    pv_row(0)                                               /* 0xf0 */
+};
+
+
 /* bytes that matter when skipping over a validated container */
 
 #define PV_JSON_S_OPEN   1
@@ -1850,7 +1866,7 @@ pv_json_string_eq(const pv_u_char *p, size_t start, size_t end,
 size_t
 pv_json_quote(const pv_u_char *s, size_t len, pv_u_char *out)
 {
-    size_t                   i;
+    size_t                   i, run;
     pv_u_char                c, *o;
     static const pv_u_char   hex[] = "0123456789abcdef";
 
@@ -1858,6 +1874,23 @@ pv_json_quote(const pv_u_char *s, size_t len, pv_u_char *out)
     *o++ = '"';
 
     for (i = 0; i < len; i++) {
+
+        /* runs of bytes that need no escape are copied whole */
+
+        for (run = i; run < len && !pv_json_quote_special[s[run]]; run++) {
+            /* void */
+        }
+
+        if (run != i) {
+            memcpy(o, s + i, run - i);
+            o += run - i;
+            i = run;
+
+            if (i == len) {
+                break;
+            }
+        }
+
         c = s[i];
 
         if (c == '"' || c == '\\') {
@@ -1905,7 +1938,7 @@ pv_json_quote(const pv_u_char *s, size_t len, pv_u_char *out)
 
         /* U+2028 and U+2029 end lines in JavaScript: escape them */
 
-        if (c == 0xe2 && len - i >= 3 && s[i + 1] == 0x80
+        if (len - i >= 3 && s[i + 1] == 0x80
             && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
         {
             memcpy(o, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
@@ -1914,7 +1947,7 @@ pv_json_quote(const pv_u_char *s, size_t len, pv_u_char *out)
             continue;
         }
 
-        *o++ = c;
+        *o++ = c;                                   /* another 0xe2 */
     }
 
     *o++ = '"';

@@ -493,8 +493,75 @@ pv_phone_split_ext(const pv_u_char *b, const pv_u_char **e, pv_phone_t *out)
 }
 
 
+/*
+ * Most phones are ASCII digits with a few of "+ -./()": for those every
+ * step but the digits, the plus and the count is a no-op (nothing to fold,
+ * trim, cut or drop), so they are read in one loop.  Anything else, and
+ * any phone that is not OK this way, takes the full path, which alone
+ * decides the reasons.
+ */
+
 pv_phone_rc_e
 pv_phone_normalize(const pv_u_char *s, size_t len, pv_phone_t *out)
+{
+    int        plus;
+    size_t     i, n;
+    pv_u_char  c;
+
+    memset(out, 0, sizeof(pv_phone_t));
+
+    n = 0;
+    plus = 0;
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+
+        if (c >= '0' && c <= '9') {
+            if (n == PV_PHONE_MAX_DIGITS) {
+                goto full;
+            }
+
+            out->digits[n++] = (char) c;
+            continue;
+        }
+
+        switch (c) {
+
+        case ' ': case '-': case '.': case '/': case '(': case ')':
+            continue;
+
+        case '+':
+            /* one plus before any digit, as the full path allows */
+            if (n == 0 && !plus) {
+                plus = 1;
+                continue;
+            }
+
+            goto full;
+
+        default:
+            goto full;
+        }
+    }
+
+    if (n < PV_PHONE_MIN_DIGITS) {
+        goto full;
+    }
+
+    out->rc = PV_PHONE_OK;
+    out->plus = plus;
+    out->ndigits = n;
+
+    return PV_PHONE_OK;
+
+full:
+
+    return pv_phone_normalize_full(s, len, out);
+}
+
+
+pv_phone_rc_e
+pv_phone_normalize_full(const pv_u_char *s, size_t len, pv_phone_t *out)
 {
     int               d, bad;
     size_t            n;

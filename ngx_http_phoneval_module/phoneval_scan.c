@@ -63,6 +63,11 @@ typedef struct {
 } pv_scan_wanted_t;
 
 #define PV_SCAN_WANTED  6
+#define PV_SCAN_SHARED  0xff
+
+/* a wanted name's slot, from its length and first bytes */
+#define pv_scan_slot(word, n)                                                 \
+    (unsigned) ((((word) ^ (uint64_t) (n)) * 0x9e3779b97f4a7c15ULL) >> 58)
 
 
 typedef struct {
@@ -78,8 +83,10 @@ typedef struct {
     size_t                   bulk;        /* the bulk array's '[' or 0 */
     size_t                   nnames;
     size_t                   nwanted;
-    uint64_t                 wanted_lens;   /* a bit per length < 64 */
     pv_scan_wanted_t         wanted[PV_SCAN_WANTED];
+    pv_u_char                slots[64];     /* by pv_scan_slot(): 0 none,
+                                               k: wanted[k - 1],
+                                               PV_SCAN_SHARED: several */
     pv_scan_frame_t          frames[PV_SCAN_DEPTH];
     pv_scan_name_t           names[PV_SCAN_OPEN_NAMES];
 } pv_scan_t;
@@ -97,9 +104,13 @@ static void pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len);
 static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 
+/* most gaps are empty or one space: one test each before the loop */
+
 #define pv_scan_ws(p, len, pos)                                               \
-    while (pos < len && pv_json_is_ws(p[pos])) {                              \
-        pos++;                                                                \
+    if (pos < len && p[pos] <= ' ') {                                         \
+        while (pos < len && pv_json_is_ws(p[pos])) {                          \
+            pos++;                                                            \
+        }                                                                     \
     }
 
 
@@ -126,7 +137,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.bulk = 0;
     s.nnames = 0;
     s.nwanted = 0;
-    s.wanted_lens = 0;
+    memset(s.slots, 0, sizeof(s.slots));
 
     pv_scan_want(&s, (const pv_u_char *) "customFields", 12);
     pv_scan_want(&s, (const pv_u_char *) "tags", 4);
@@ -472,7 +483,7 @@ pv_scan_add_contact(pv_scan_t *s)
 static int
 pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 {
-    size_t            i, n;
+    size_t            i, n, k;
     pv_contact_t     *c;
     pv_doc_rc_e       rc;
     pv_json_item_t    item;
@@ -485,17 +496,23 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 
     n = f->key_end - f->key_start - 2;
 
-    if (n < 64 && !((s->wanted_lens >> n) & 1)) {
+    k = s->slots[pv_scan_slot(f->key_word, n)];
+
+    if (k == 0) {
         return PV_SCAN_OK;
     }
 
-    for (i = 0; i < s->nwanted; i++) {
+    for (i = (k == PV_SCAN_SHARED) ? 0 : k - 1; i < s->nwanted; i++) {
         w = &s->wanted[i];
 
         if (w->len == n && w->word == f->key_word
             && (n <= 8 || memcmp(s->p + f->key_start + 1, w->name, n) == 0))
         {
             goto wanted;
+        }
+
+        if (k != PV_SCAN_SHARED) {
+            break;
         }
     }
 
@@ -629,21 +646,18 @@ pv_scan_finish(pv_scan_t *s, pv_doc_t *doc)
 static void
 pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len)
 {
+    pv_u_char         *slot;
     pv_scan_wanted_t  *w;
 
     if (len == 0) {
         return;
     }
 
-    if (len < 64) {
-        s->wanted_lens |= 1ULL << len;
-
-    } else {
-        s->wanted_lens = ~0ULL;     /* a long name: test every member */
-    }
-
     w = &s->wanted[s->nwanted++];
     w->word = pv_scan_word(name, len, len);
+
+    slot = &s->slots[pv_scan_slot(w->word, len)];
+    *slot = (*slot == 0) ? (pv_u_char) s->nwanted : PV_SCAN_SHARED;
     w->len = len;
     w->name = name;
 }

@@ -640,6 +640,46 @@ test_phone_extra(void)
 }
 
 
+/* the ASCII fast path and the full path agree on every short text */
+
+static void
+test_phone_fast_path(void)
+{
+    int                same;
+    size_t             i, k, n;
+    unsigned           seed;
+    pv_phone_t         fast, full;
+    pv_u_char          buf[24];
+    static const char  alphabet[] = "0123456789 -./()+x#;\ta";
+
+    seed = 12345;
+    same = 1;
+
+    for (i = 0; i < 200000 && same; i++) {
+        seed = seed * 1103515245 + 12345;
+        n = (seed >> 16) % sizeof(buf);
+
+        for (k = 0; k < n; k++) {
+            seed = seed * 1103515245 + 12345;
+            buf[k] = (pv_u_char) alphabet[(seed >> 16)
+                                          % (sizeof(alphabet) - 1)];
+        }
+
+        (void) pv_phone_normalize(buf, n, &fast);
+        (void) pv_phone_normalize_full(buf, n, &full);
+
+        same = memcmp(&fast, &full, sizeof(pv_phone_t)) == 0;
+
+        if (!same) {
+            fprintf(stderr, "fast path differs on \"%.*s\"\n", (int) n,
+                    (const char *) buf);
+        }
+    }
+
+    PV_CHECK(same);
+}
+
+
 /* a phone given as a JSON number: its literal must be a whole number */
 
 static void
@@ -668,6 +708,7 @@ main(void)
     test_phone_cases();
     test_phone_extra();
     test_phone_literal();
+    test_phone_fast_path();
     test_phone_digit_runs();
     test_phone_random();
     test_phone_rc_text();
