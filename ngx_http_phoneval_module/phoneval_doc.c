@@ -264,7 +264,8 @@ pv_doc_contact(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
                      item.key_end - item.key_start - 2)
               != NULL;
 
-        rc = pv_doc_member(p, conf, pool, c, &item, esc, &have_country,
+        rc = pv_doc_member(p, pool, c, &item,
+                           pv_doc_names(p, &item, esc, conf), &have_country,
                            bulk);
 
         if (rc == PV_DOC_EPHONE_TYPE) {
@@ -306,30 +307,70 @@ wrong_type:
  * object, which is no contact when it turns out to be a bulk body.
  */
 
+unsigned
+pv_doc_names(const pv_u_char *p, const pv_json_item_t *item, int esc,
+    const pv_doc_conf_t *conf)
+{
+    unsigned  names;
+
+    names = 0;
+
+    if (pv_doc_is(p, item, esc, (const pv_u_char *) "customFields", 12)) {
+        names |= PV_DOC_NAME_CUSTOM_FIELDS;
+    }
+
+    if (pv_doc_is(p, item, esc, (const pv_u_char *) "tags", 4)) {
+        names |= PV_DOC_NAME_TAGS;
+    }
+
+    if (pv_doc_is(p, item, esc, (const pv_u_char *) "locationId", 10)) {
+        names |= PV_DOC_NAME_LOCATION_ID;
+    }
+
+    if (conf->phone_field_len
+        && pv_doc_is(p, item, esc, conf->phone_field, conf->phone_field_len))
+    {
+        names |= PV_DOC_NAME_PHONE;
+    }
+
+    if (conf->country_field_len
+        && pv_doc_is(p, item, esc, conf->country_field,
+                     conf->country_field_len))
+    {
+        names |= PV_DOC_NAME_COUNTRY;
+    }
+
+    if (conf->bulk_field_len
+        && pv_doc_is(p, item, esc, conf->bulk_field, conf->bulk_field_len))
+    {
+        names |= PV_DOC_NAME_BULK;
+    }
+
+    return names;
+}
+
+
 pv_doc_rc_e
-pv_doc_member(const pv_u_char *p, const pv_doc_conf_t *conf,
-    pv_pool_t *pool, pv_contact_t *c, const pv_json_item_t *item, int esc,
-    int *have_country, size_t *bulk)
+pv_doc_member(const pv_u_char *p, pv_pool_t *pool, pv_contact_t *c,
+    const pv_json_item_t *item, unsigned names, int *have_country,
+    size_t *bulk)
 {
     size_t      n;
     pv_u_char  *text;
 
     /* the HighLevel names the later steps need; no duplicates here */
 
-    if (pv_doc_is(p, item, esc, (const pv_u_char *) "customFields", 12)) {
+    if (names & PV_DOC_NAME_CUSTOM_FIELDS) {
         c->custom_fields = *item;
 
-    } else if (pv_doc_is(p, item, esc, (const pv_u_char *) "tags", 4)) {
+    } else if (names & PV_DOC_NAME_TAGS) {
         c->tags = *item;
 
-    } else if (pv_doc_is(p, item, esc, (const pv_u_char *) "locationId", 10))
-    {
+    } else if (names & PV_DOC_NAME_LOCATION_ID) {
         c->location_id = *item;
     }
 
-    if (c->phone_state == PV_PHONE_ABSENT
-        && pv_doc_is(p, item, esc, conf->phone_field, conf->phone_field_len))
-    {
+    if (c->phone_state == PV_PHONE_ABSENT && (names & PV_DOC_NAME_PHONE)) {
         c->phone = *item;
 
         switch (item->type) {
@@ -382,10 +423,8 @@ pv_doc_member(const pv_u_char *p, const pv_doc_conf_t *conf,
     }
 
     if (!*have_country
-        && conf->country_field_len
-        && item->type == PV_JSON_STRING
-        && pv_doc_is(p, item, esc, conf->country_field,
-                     conf->country_field_len))
+        && (names & PV_DOC_NAME_COUNTRY)
+        && item->type == PV_JSON_STRING)
     {
         *have_country = 1;
         pv_doc_country(p, item, c->country);
@@ -395,8 +434,7 @@ pv_doc_member(const pv_u_char *p, const pv_doc_conf_t *conf,
     if (bulk
         && *bulk == 0
         && item->type == PV_JSON_ARRAY
-        && conf->bulk_field_len
-        && pv_doc_is(p, item, esc, conf->bulk_field, conf->bulk_field_len))
+        && (names & PV_DOC_NAME_BULK))
     {
         *bulk = item->start;
     }

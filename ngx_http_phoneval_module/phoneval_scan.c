@@ -39,7 +39,7 @@ typedef struct {
     uint64_t                 key_word;    /* its first bytes, as hashed */
     size_t                   value;       /* its value's first byte */
     size_t                   span;        /* the container's index slot */
-    uint64_t                 filter;      /* a bit per name hash */
+    uint64_t                 filter[2];   /* a bit per name hash */
     size_t                   names;       /* its first name record */
     unsigned                 object:1;
     unsigned                 role:2;
@@ -60,6 +60,7 @@ typedef struct {
     uint64_t                 word;
     size_t                   len;
     const pv_u_char         *name;
+    unsigned                 names;       /* PV_DOC_NAME_*: all it is */
 } pv_scan_wanted_t;
 
 #define PV_SCAN_WANTED  6
@@ -100,7 +101,8 @@ static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start,
     size_t end);
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
-static void pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len);
+static void pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len,
+    unsigned names);
 static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 
@@ -139,12 +141,17 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.nwanted = 0;
     memset(s.slots, 0, sizeof(s.slots));
 
-    pv_scan_want(&s, (const pv_u_char *) "customFields", 12);
-    pv_scan_want(&s, (const pv_u_char *) "tags", 4);
-    pv_scan_want(&s, (const pv_u_char *) "locationId", 10);
-    pv_scan_want(&s, conf->phone_field, conf->phone_field_len);
-    pv_scan_want(&s, conf->country_field, conf->country_field_len);
-    pv_scan_want(&s, conf->bulk_field, conf->bulk_field_len);
+    pv_scan_want(&s, (const pv_u_char *) "customFields", 12,
+                 PV_DOC_NAME_CUSTOM_FIELDS);
+    pv_scan_want(&s, (const pv_u_char *) "tags", 4, PV_DOC_NAME_TAGS);
+    pv_scan_want(&s, (const pv_u_char *) "locationId", 10,
+                 PV_DOC_NAME_LOCATION_ID);
+    pv_scan_want(&s, conf->phone_field, conf->phone_field_len,
+                 PV_DOC_NAME_PHONE);
+    pv_scan_want(&s, conf->country_field, conf->country_field_len,
+                 PV_DOC_NAME_COUNTRY);
+    pv_scan_want(&s, conf->bulk_field, conf->bulk_field_len,
+                 PV_DOC_NAME_BULK);
 
     depth = 0;
     f = NULL;
@@ -367,7 +374,8 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     }
 
     f->object = (s->p[pos] == '{');
-    f->filter = 0;
+    f->filter[0] = 0;
+    f->filter[1] = 0;
     f->names = s->nnames;
     f->have_country = 0;
     f->role = PV_SCAN_NONE;
@@ -526,8 +534,7 @@ wanted:
     item.key_start = f->key_start;
     item.key_end = f->key_end;
 
-    rc = pv_doc_member(s->p, s->conf, s->pool, c, &item, 0,
-                       &f->have_country,
+    rc = pv_doc_member(s->p, s->pool, c, &item, w->names, &f->have_country,
                        f->role == PV_SCAN_ROOT ? &s->bulk : NULL);
 
     switch (rc) {
@@ -554,7 +561,7 @@ static int
 pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
 {
     size_t            n, i;
-    uint64_t          a, b, h, bit;
+    uint64_t          a, b, h, bit, *word;
     const pv_u_char  *q;
     pv_scan_name_t   *k;
 
@@ -580,9 +587,12 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
     h ^= b * 0xc2b2ae3d27d4eb4fULL;
     h ^= h >> 29;
 
-    bit = 1ULL << (h >> 58);
+    /* 128 bits: with 32 names at most, few names test the others */
 
-    if (f->filter & bit) {
+    word = &f->filter[h >> 63];
+    bit = 1ULL << ((h >> 57) & 63);
+
+    if (*word & bit) {
         for (i = f->names; i < s->nnames; i++) {
             k = &s->names[i];
 
@@ -594,7 +604,7 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
         }
     }
 
-    f->filter |= bit;
+    *word |= bit;
 
     k = &s->names[s->nnames++];
     k->hash = h;
@@ -643,9 +653,18 @@ pv_scan_finish(pv_scan_t *s, pv_doc_t *doc)
 }
 
 
+/*
+ * A name the members are matched against.  Names given twice (the phone
+ * member called "tags", say) share one entry with all their bits, as
+ * pv_doc_names() would give them.
+ */
+
 static void
-pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len)
+pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len,
+    unsigned names)
 {
+    size_t             i;
+    uint64_t           word;
     pv_u_char         *slot;
     pv_scan_wanted_t  *w;
 
@@ -653,13 +672,27 @@ pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len)
         return;
     }
 
-    w = &s->wanted[s->nwanted++];
-    w->word = pv_scan_word(name, len, len);
+    word = pv_scan_word(name, len, len);
 
-    slot = &s->slots[pv_scan_slot(w->word, len)];
-    *slot = (*slot == 0) ? (pv_u_char) s->nwanted : PV_SCAN_SHARED;
+    for (i = 0; i < s->nwanted; i++) {
+        w = &s->wanted[i];
+
+        if (w->len == len && w->word == word
+            && memcmp(w->name, name, len) == 0)
+        {
+            w->names |= names;
+            return;
+        }
+    }
+
+    w = &s->wanted[s->nwanted++];
+    w->word = word;
     w->len = len;
     w->name = name;
+    w->names = names;
+
+    slot = &s->slots[pv_scan_slot(word, len)];
+    *slot = (*slot == 0) ? (pv_u_char) s->nwanted : PV_SCAN_SHARED;
 }
 
 

@@ -29,10 +29,22 @@
 int pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     unsigned max_depth, pv_pool_t *pool, pv_doc_t *doc);
 
+/* the member names pv_doc_member() acts on, as bits */
+#define PV_DOC_NAME_CUSTOM_FIELDS  0x01
+#define PV_DOC_NAME_TAGS           0x02
+#define PV_DOC_NAME_LOCATION_ID    0x04
+#define PV_DOC_NAME_PHONE          0x08
+#define PV_DOC_NAME_COUNTRY        0x10
+#define PV_DOC_NAME_BULK           0x20
+
+/* which of those names a member has (one name may be several) */
+unsigned pv_doc_names(const pv_u_char *p, const pv_json_item_t *item,
+    int esc, const pv_doc_conf_t *conf);
+
 /* one member of a contact object, for both paths (phoneval_doc.c) */
-pv_doc_rc_e pv_doc_member(const pv_u_char *p, const pv_doc_conf_t *conf,
-    pv_pool_t *pool, pv_contact_t *c, const pv_json_item_t *item, int esc,
-    int *have_country, size_t *bulk);
+pv_doc_rc_e pv_doc_member(const pv_u_char *p, pv_pool_t *pool, pv_contact_t *c,
+    const pv_json_item_t *item, unsigned names, int *have_country,
+    size_t *bulk);
 
 
 #endif /* _PHONEVAL_SCAN_H_INCLUDED_ */
