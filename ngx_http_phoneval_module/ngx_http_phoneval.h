@@ -28,6 +28,10 @@
 
 #define NGX_HTTP_PHONEVAL_MAX_DEPTH   512
 
+/* bounds that keep "now + seconds" far from overflowing */
+#define NGX_HTTP_PHONEVAL_PERIOD_MAX       (365 * 86400)   /* rate= */
+#define NGX_HTTP_PHONEVAL_RETRY_AFTER_MAX  86400           /* a 503's */
+
 #ifndef NGX_HTTP_UNPROCESSABLE_ENTITY
 #define NGX_HTTP_UNPROCESSABLE_ENTITY  422
 #endif

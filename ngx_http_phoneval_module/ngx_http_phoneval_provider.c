@@ -357,6 +357,7 @@ ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
         if (a.status == PV_BP_RATE_LIMIT_EXCEEDED
             && a.ratelimit_seconds > ctx->retry_after)
         {
+            /* at most PV_RATELIMIT_SECONDS_MAX: the parser clamps it */
             ctx->retry_after = a.ratelimit_seconds;
 
         } else if (a.status == PV_BP_API_KEY_INVALID_OR_DEPLETED

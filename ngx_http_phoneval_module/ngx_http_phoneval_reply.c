@@ -186,6 +186,9 @@ ngx_http_phoneval_send_rejection(ngx_http_request_t *r,
 
     if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         retry_after = ctx->retry_after > 0 ? ctx->retry_after : 30;
+
+        /* a long rate= period must not tell clients to go away for weeks */
+        retry_after = ngx_min(retry_after, NGX_HTTP_PHONEVAL_RETRY_AFTER_MAX);
     }
 
     return ngx_http_phoneval_send(r, status, body, p - body, retry_after);

@@ -199,6 +199,13 @@ ngx_http_phoneval_parse_rate(ngx_conf_t *cf, ngx_str_t *value,
         }
     }
 
+    if (period > NGX_HTTP_PHONEVAL_PERIOD_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "rate period \"%V\" is too long: at most 365d",
+                           &s);
+        return NGX_CONF_ERROR;
+    }
+
     zctx->rate = n;
     zctx->period = period;
 
@@ -633,7 +640,8 @@ void
 ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
     ngx_log_t *log)
 {
-    time_t                      now, stop;
+    long                        remain;
+    time_t                      now, stop, seconds;
     ngx_uint_t                  log_key;
     ngx_http_phoneval_zctx_t   *zctx;
     ngx_http_phoneval_shctx_t  *sh;
@@ -657,19 +665,23 @@ ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
     zctx = zone->data;
     sh = zctx->sh;
 
+    /* the parser clamps them too; "now + seconds" must never overflow */
+    seconds = ngx_min(a->ratelimit_seconds, PV_RATELIMIT_SECONDS_MAX);
+    remain = ngx_min(a->ratelimit_remain, PV_RATELIMIT_REMAIN_MAX);
+
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
-    if (a->ratelimit_remain >= 0 && a->ratelimit_seconds >= 0) {
-        sh->provider_remain = a->ratelimit_remain;
-        sh->provider_reset = now + a->ratelimit_seconds;
+    if (remain >= 0 && seconds >= 0) {
+        sh->provider_remain = remain;
+        sh->provider_reset = now + seconds;
     }
 
     switch (a->status) {
 
     case PV_BP_RATE_LIMIT_EXCEEDED:
         /* stop until the provider's window ends */
-        if (a->ratelimit_seconds > 0) {
-            stop = now + a->ratelimit_seconds;
+        if (seconds > 0) {
+            stop = now + seconds;
 
         } else if (zctx->rate && sh->window_start + zctx->period > now) {
             stop = sh->window_start + zctx->period;

@@ -10,7 +10,6 @@
  */
 
 
-#include <limits.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -180,12 +179,12 @@ pv_answer_e164(json_t *root, pv_answer_t *a)
 
 /*
  * A count from the provider: a JSON number, or a string of decimal digits.
- * Huge values are clamped; negative, fractional or malformed ones count
- * as absent (-1).
+ * Values above max are clamped to it; negative, fractional or malformed
+ * ones count as absent (-1).
  */
 
 static long
-pv_answer_count(json_t *root, const char *name)
+pv_answer_count(json_t *root, const char *name, long max)
 {
     long         r;
     double       d;
@@ -204,8 +203,8 @@ pv_answer_count(json_t *root, const char *name)
 
         /* tested before the cast, which is undefined for huge values */
 
-        if (d >= (double) LONG_MAX) {
-            return LONG_MAX;
+        if (d >= (double) max) {
+            return max;
         }
 
         r = (long) d;
@@ -239,15 +238,13 @@ pv_answer_count(json_t *root, const char *name)
             return -1;
         }
 
-        if (r > (LONG_MAX - (s[i] - '0')) / 10) {
-            r = LONG_MAX;
-            continue;
+        /* max is far below LONG_MAX / 10: this cannot overflow */
+        if (r < max) {
+            r = r * 10 + (s[i] - '0');
         }
-
-        r = r * 10 + (s[i] - '0');
     }
 
-    return r;
+    return r > max ? max : r;
 }
 
 
@@ -297,8 +294,10 @@ pv_answer_parse(const pv_u_char *buf, size_t len, pv_answer_t *a)
     pv_answer_country(root, a);
     pv_answer_e164(root, a);
 
-    a->ratelimit_remain = pv_answer_count(root, "ratelimit_remain");
-    a->ratelimit_seconds = pv_answer_count(root, "ratelimit_seconds");
+    a->ratelimit_remain = pv_answer_count(root, "ratelimit_remain",
+                                          PV_RATELIMIT_REMAIN_MAX);
+    a->ratelimit_seconds = pv_answer_count(root, "ratelimit_seconds",
+                                           PV_RATELIMIT_SECONDS_MAX);
 
     json_decref(root);
 

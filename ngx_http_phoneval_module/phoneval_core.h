@@ -183,19 +183,31 @@ typedef enum {
 #define PV_LINE_TYPE_MAX  24
 #define PV_E164_MAX       (1 + 20)
 
+/*
+ * Bounds of the provider's rate-limit figures, applied when an answer is
+ * parsed: Byteplant's window is 300 s by default, so a day is far beyond
+ * any real one, and a million calls left is more than one window can use.
+ * They keep time arithmetic on them from overflowing.
+ */
+#define PV_RATELIMIT_SECONDS_MAX  86400
+#define PV_RATELIMIT_REMAIN_MAX   1000000
+
 typedef struct {
     pv_bp_status_e           status;
     char                     line_type[PV_LINE_TYPE_MAX + 1];  /* "" none */
     char                     country[3];                       /* "" none */
     char                     e164[PV_E164_MAX + 1];            /* "" none */
-    long                     ratelimit_remain;    /* -1: absent */
-    long                     ratelimit_seconds;   /* -1: absent */
+    long                     ratelimit_remain;    /* -1: absent, else
+                                                     0.._REMAIN_MAX */
+    long                     ratelimit_seconds;   /* -1: absent, else
+                                                     0.._SECONDS_MAX */
 } pv_answer_t;
 
 /*
  * Parses a Byteplant answer with jansson.  Every field but "status" is
  * optional; unknown members are ignored; ratelimit_* may be numbers or
- * numeric strings.  e164 is '+' and the digits of "formatinternational"
+ * numeric strings, and larger values are clamped to the bounds above.
+ * e164 is '+' and the digits of "formatinternational"
  * (empty if that member is absent or has no digits, or has more than 20).
  * line_type is kept only if it is [A-Z_]+ and fits; country only if it
  * is two letters (stored upper-case).

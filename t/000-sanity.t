@@ -229,6 +229,16 @@ method "GET" cannot carry a contact body
 
 
 
+=== TEST 17: a rate= period longer than a year
+--- http_config
+    phoneval_zone zone=pv:1m rate=10r/366d;
+--- config
+--- must_die
+--- error_log
+rate period "366d" is too long: at most 365d
+
+
+
 === TEST 17: phoneval_max_contacts below phoneval_max_phones
 --- config
     location /contacts/ {

@@ -528,3 +528,139 @@ provider answers after 0.5 s): both get the verdict from the one call.
 ::ex(::call('+12095550142', '', '/slow')),
 qr/"provider_calls":\{"ok":1,.*"no_budget":0,.*"budget":\{"rate":1,"period":300,"remaining":0,"blocked_seconds":0\}/,
 ]
+
+
+
+=== TEST 15: a huge ratelimit_seconds in RATE_LIMIT_EXCEEDED is clamped to a day: the stop holds, Retry-After is 86400
+1e300 once became LONG_MAX and "now + LONG_MAX" wrapped, so the block never
+took effect and Retry-After was 9223372036854775807.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_on_error        reject;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550161\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[503, 503, 200, 200]
+--- response_headers_like eval
+["Retry-After: 86400\n", "Retry-After: (?:86400|8639\\d)\n", "", ""]
+--- response_body_like eval
+[
+::ex('{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550161","status":"PENDING"}]}'),
+::ex('{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550142","status":"PENDING"}]}'),
+::ex(::call('+12095550161')),
+qr/"no_budget":1,.*"blocked_seconds":(?:86400|8639\d)\}/,
+]
+
+
+
+=== TEST 16: a huge ratelimit_seconds with ratelimit_remain 0 on a verdict: no call until the (clamped) window ends
+The string "99999999999999999999999" is a day; ratelimit_remain 1e300 on
+the next answer is a million, not a wrapped count.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_on_error        reject;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550162\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 503, 200]
+--- response_headers_like eval
+["", "Retry-After: (?:86400|8639\\d)\n", ""]
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550162","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+'{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550142","status":"PENDING"}]}',
+::call('+12095550162'),
+]
+
+
+
+=== TEST 17: a huge ratelimit_remain is clamped, not wrapped: calls go on
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_concurrency     1;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+12095550163\"},{\"phone\":\"+12095550142\"}]",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '[{"phone":"+12095550163","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}]'),
+::call('+12095550163') . ::call('+12095550142'),
+]
+
+
+
+=== TEST 18: Retry-After is at most a day, also when the zone's own window is longer
+--- http_config
+    phoneval_zone zone=pv:1m rate=1r/30d;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_on_error        reject;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 503, 200]
+--- response_headers_like eval
+["", "Retry-After: 86400\n", ""]
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+'{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550143","status":"PENDING"}]}',
+::call('+12095550142'),
+]

@@ -7,7 +7,6 @@
  */
 
 
-#include <limits.h>
 #include <stdlib.h>
 
 #include "phoneval_core.h"
@@ -119,10 +118,31 @@ static const answer_case_t  answer_cases[] = {
       "\"ratelimit_seconds\":\"0\"}", 0, INV, "", "", "", 0, 0 },
     { "{\"status\":\"INVALID\",\"ratelimit_remain\":1e30,"
       "\"ratelimit_seconds\":123456789012345678901234567890}",
-      0, INV, "", "", "", LONG_MAX, LONG_MAX },
+      0, INV, "", "", "", PV_RATELIMIT_REMAIN_MAX, PV_RATELIMIT_SECONDS_MAX },
     { "{\"status\":\"INVALID\","
       "\"ratelimit_remain\":\"99999999999999999999999999999999999\","
-      "\"ratelimit_seconds\":true}", 0, INV, "", "", "", LONG_MAX, -1 },
+      "\"ratelimit_seconds\":true}", 0, INV, "", "", "",
+      PV_RATELIMIT_REMAIN_MAX, -1 },
+
+    /* clamped at the bounds, numbers and strings alike; -1 stays absent */
+    { "{\"status\":\"RATE_LIMIT_EXCEEDED\",\"ratelimit_remain\":0,"
+      "\"ratelimit_seconds\":1e300}", 0, RATE, "", "", "", 0,
+      PV_RATELIMIT_SECONDS_MAX },
+    { "{\"status\":\"INVALID\",\"ratelimit_remain\":1000000,"
+      "\"ratelimit_seconds\":86400}", 0, INV, "", "", "", 1000000, 86400 },
+    { "{\"status\":\"INVALID\",\"ratelimit_remain\":1000001,"
+      "\"ratelimit_seconds\":86401}", 0, INV, "", "", "", 1000000, 86400 },
+    { "{\"status\":\"INVALID\",\"ratelimit_remain\":\"1000001\","
+      "\"ratelimit_seconds\":\"86401\"}", 0, INV, "", "", "",
+      1000000, 86400 },
+    { "{\"status\":\"INVALID\",\"ratelimit_remain\":\"999999\","
+      "\"ratelimit_seconds\":\"0000000000000000000000086399\"}",
+      0, INV, "", "", "", 999999, 86399 },
+    { "{\"status\":\"INVALID\",\"ratelimit_remain\":1e7,"
+      "\"ratelimit_seconds\":\"9999999999999999999x\"}",
+      0, INV, "", "", "", 1000000, -1 },
+    { "{\"status\":\"INVALID\",\"ratelimit_remain\":-1e300,"
+      "\"ratelimit_seconds\":86400.5}", 0, INV, "", "", "", -1, 86400 },
 
     /* line type: [A-Z_]+ and at most 24 bytes */
     { "{\"status\":\"VALID_CONFIRMED\","
