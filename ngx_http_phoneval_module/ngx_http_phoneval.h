@@ -185,6 +185,8 @@ struct ngx_http_phoneval_item_s {
     unsigned                    answer_too_big:1;
     unsigned                    answer_complete:1;
     unsigned                    in_tree:1;
+    unsigned                    in_budget:1; /* counted in flight in the
+                                                zone */
 };
 
 #define NGX_HTTP_PHONEVAL_ITEM_QUEUED     0
@@ -291,7 +293,8 @@ void ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key,
 ngx_int_t ngx_http_phoneval_budget_take(ngx_shm_zone_t *zone,
     time_t *retry_after);
 void ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone,
-    pv_answer_t *a, ngx_log_t *log);
+    pv_answer_t *a, time_t late, ngx_log_t *log);
+void ngx_http_phoneval_budget_done(ngx_shm_zone_t *zone);
 void ngx_http_phoneval_count_request(ngx_shm_zone_t *zone,
     ngx_http_phoneval_req_e outcome);
 void ngx_http_phoneval_count_verdict(ngx_shm_zone_t *zone, pv_verdict_e v);

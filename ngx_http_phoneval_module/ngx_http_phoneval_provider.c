@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_phoneval_capture_filter(ngx_http_request_t *r,
 static ngx_int_t ngx_http_phoneval_capture(ngx_http_request_t *r,
     ngx_http_phoneval_item_t *item, u_char *data, size_t size);
 static void ngx_http_phoneval_share(ngx_http_phoneval_item_t *leader);
+static void ngx_http_phoneval_call_end(ngx_http_phoneval_item_t *item);
+static void ngx_http_phoneval_call_cleanup(void *data);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -44,6 +46,7 @@ ngx_int_t
 ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     ngx_http_phoneval_item_t *item)
 {
+    ngx_pool_cleanup_t          *cln;
     ngx_http_request_t          *sr;
     ngx_http_request_body_t     *rb;
     ngx_http_variable_value_t   *vars;
@@ -51,13 +54,30 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     ngx_http_post_subrequest_t  *ps;
 
     /*
+     * the caller has just taken a unit of the zone's budget for this call,
+     * which counts it as in flight there until ngx_http_phoneval_call_end()
+     */
+    item->in_budget = (ctx->conf->zone != NULL);
+
+    /*
      * everything that can fail is made before the subrequest exists: once
      * posted, a subrequest runs, and it must never run with the client's
      * headers or body
      */
 
+    /* a request that goes away with the call in flight ends it there */
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        ngx_http_phoneval_call_end(item);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_phoneval_call_cleanup;
+    cln->data = item;
+
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
     if (ps == NULL) {
+        ngx_http_phoneval_call_end(item);
         return NGX_ERROR;
     }
 
@@ -66,6 +86,7 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
 
     rb = ngx_http_phoneval_call_body(r, ctx, item);
     if (rb == NULL) {
+        ngx_http_phoneval_call_end(item);
         return NGX_ERROR;
     }
 
@@ -79,6 +100,7 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     vars = ngx_pcalloc(r->pool, cmcf->variables.nelts
                                 * sizeof(ngx_http_variable_value_t));
     if (vars == NULL) {
+        ngx_http_phoneval_call_end(item);
         return NGX_ERROR;
     }
 
@@ -91,6 +113,7 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
                             NGX_HTTP_SUBREQUEST_BACKGROUND)
         != NGX_OK)
     {
+        ngx_http_phoneval_call_end(item);
         return NGX_ERROR;
     }
 
@@ -106,6 +129,7 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     if (ngx_http_phoneval_call_headers(sr, rb->buf->last - rb->buf->pos)
         != NGX_OK)
     {
+        ngx_http_phoneval_call_end(item);
         return NGX_ERROR;
     }
 
@@ -255,6 +279,7 @@ ngx_http_phoneval_call_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     ctx->in_flight--;
     ctx->pending_calls--;
 
+    ngx_http_phoneval_call_end(item);
     ngx_http_phoneval_release(item);
     ngx_http_phoneval_take_answer(sr, item, rc);
     ngx_http_phoneval_share(item);
@@ -319,7 +344,10 @@ ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
 
     pv_answer_parse(item->answer, item->answer_len, &a);
 
-    ngx_http_phoneval_budget_update(plcf->zone, &a, sr->connection->log);
+    /* phoneval_timeout cancels a call: no answer is older than that */
+    ngx_http_phoneval_budget_update(plcf->zone, &a,
+                                    (time_t) (plcf->timeout / 1000 + 1),
+                                    sr->connection->log);
 
     switch (a.status) {
 
@@ -410,6 +438,7 @@ ngx_http_phoneval_cancel(ngx_http_phoneval_item_t *item)
     sr = item->sr;
     item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
 
+    ngx_http_phoneval_call_end(item);
     ngx_http_phoneval_release(item);
     ngx_http_phoneval_promote(item);
 
@@ -428,6 +457,33 @@ ngx_http_phoneval_cancel(ngx_http_phoneval_item_t *item)
     }
 
     /* not an upstream location: it finishes on its own, ignored */
+}
+
+
+/* the call no longer counts as in flight in the zone's budget */
+
+static void
+ngx_http_phoneval_call_end(ngx_http_phoneval_item_t *item)
+{
+    if (item->in_budget) {
+        item->in_budget = 0;
+        ngx_http_phoneval_budget_done(item->ctx->conf->zone);
+    }
+}
+
+
+/*
+ * The request's pool goes: a call still in flight was abandoned with its
+ * request (the client went away), and neither the done handler nor the
+ * cancel ran for it.
+ */
+
+static void
+ngx_http_phoneval_call_cleanup(void *data)
+{
+    ngx_http_phoneval_item_t  *item = data;
+
+    ngx_http_phoneval_call_end(item);
 }
 
 

@@ -617,6 +617,7 @@ ngx_http_phoneval_budget_take(ngx_shm_zone_t *zone, time_t *retry_after)
     }
 
     sh->window_used++;
+    sh->in_flight++;
 
     ngx_shmtx_unlock(&zctx->shpool->mutex);
 
@@ -636,12 +637,18 @@ busy:
 }
 
 
+/*
+ * What an answer says about the budget.  "late" is how old an answer can
+ * be when it arrives (its call's phoneval_timeout): a provider window that
+ * ends later than that after the recorded one is a new window.
+ */
+
 void
 ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
-    ngx_log_t *log)
+    time_t late, ngx_log_t *log)
 {
     long                        remain;
-    time_t                      now, stop, seconds;
+    time_t                      now, stop, seconds, reset;
     ngx_uint_t                  log_key;
     ngx_http_phoneval_zctx_t   *zctx;
     ngx_http_phoneval_shctx_t  *sh;
@@ -672,8 +679,32 @@ ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
     if (remain >= 0 && seconds >= 0) {
-        sh->provider_remain = remain;
-        sh->provider_reset = now + seconds;
+
+        /*
+         * the calls still in flight may reach the provider after it
+         * counted this remainder: each of them may take one more
+         */
+        remain -= ngx_min((long) sh->in_flight, remain);
+        reset = now + seconds;
+
+        if (sh->provider_reset > now
+            && reset <= sh->provider_reset + late + 2)
+        {
+            /*
+             * the same window: this answer may be up to "late" seconds old
+             * (and both ends are rounded down), and answers may arrive out
+             * of order; an older, larger remainder must not give back
+             * calls already made
+             */
+
+            if (remain < sh->provider_remain) {
+                sh->provider_remain = remain;
+            }
+
+        } else {
+            sh->provider_remain = remain;
+            sh->provider_reset = reset;
+        }
     }
 
     switch (a->status) {
@@ -722,6 +753,33 @@ done:
                       "API_KEY_INVALID_OR_DEPLETED: the API key is wrong "
                       "or has no credits left; no calls for 60s");
     }
+}
+
+
+/*
+ * A call that budget_take() allowed is over: answered, failed, cancelled,
+ * or abandoned with its request.  Called before budget_update() of its
+ * answer, so that the call no longer counts against its own remainder.
+ */
+
+void
+ngx_http_phoneval_budget_done(ngx_shm_zone_t *zone)
+{
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone == NULL) {
+        return;
+    }
+
+    zctx = zone->data;
+
+    ngx_shmtx_lock(&zctx->shpool->mutex);
+
+    if (zctx->sh->in_flight) {
+        zctx->sh->in_flight--;
+    }
+
+    ngx_shmtx_unlock(&zctx->shpool->mutex);
 }
 
 

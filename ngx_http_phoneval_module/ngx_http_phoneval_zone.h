@@ -51,6 +51,8 @@ typedef struct {
                                                        may bring a new one */
     long                        provider_remain;
     time_t                      provider_reset;
+    ngx_uint_t                  in_flight;        /* calls taken, not yet
+                                                     answered or given up */
     time_t                      key_logged;
 
     /* counters, updated without the lock */

@@ -664,3 +664,148 @@ Content-Type: application/json
 '{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550143","status":"PENDING"}]}',
 ::call('+12095550142'),
 ]
+
+
+
+=== TEST 19: the provider's remainder counts the calls still in flight: "1 left" with another call out means none left
+phoneval_concurrency 2: the calls for 0171 and 0172 start together; 0171
+answers at once with ratelimit_remain 1 while 0172 (0.5 s) is still out,
+so the account may have nothing left: 0173 gets no call.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv_bynum;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_concurrency     2;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+12095550171\"},{\"phone\":\"+12095550172\"},{\"phone\":\"+12095550173\"}]",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '[{"phone":"+12095550171","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550172","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550173","customFields":[{"id":"cf_S","field_value":"PENDING"}]}]')),
+::ex(::call('+12095550171', '', '/bynum') . ::call('+12095550172', '', '/bynum')),
+qr/"provider_calls":\{"ok":2,.*"no_budget":1,/,
+]
+
+
+
+=== TEST 20: an answer that arrives last with a larger remainder gives back no calls in the same window
+0172 (0.5 s, "5 left") and 0173 (at once, "0 left") start together: 0173
+answers first and leaves none; 0172's "5 left" comes later but may have
+been computed before 0173's call was counted, so the next request still
+gets no call.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv_bynum;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_concurrency     2;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+12095550172\"},{\"phone\":\"+12095550173\"}]",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '[{"phone":"+12095550172","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550173","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}]'),
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+::call('+12095550173', '', '/bynum') . ::call('+12095550172', '', '/bynum'),
+]
+
+
+
+=== TEST 21: a call given up by phoneval_timeout no longer counts as in flight
+The call for 0145 (0.5 s) is cancelled after 200 ms.  0171 then says "1
+left": with nothing in flight that is one more call, for 0142 (whose own
+"9999 left" in the same window gives nothing back), and 0143 gets none.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location /slow/ {
+        phoneval                 on;
+        phoneval_pass            /_pv_slow;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_timeout         200ms;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /slow/\n{\"phone\":\"+12095550145\"}",
+"POST /contacts/\n{\"phone\":\"+12095550171\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n{\"phone\":\"+12095550143\"}",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/slow/', '{"phone":"+12095550145","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+::crm('/contacts/', '{"phone":"+12095550171","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::crm('/contacts/', '{"phone":"+12095550143","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+]
+--- error_log
+validation timed out after 200 ms with 1 of 1 provider calls unanswered
+
+
+
+=== TEST 22: an answer whose window ends much later than the recorded one starts a new window: its remainder counts
+0171 says "1 left, 300 s"; 0175 then says "50 left, 3000 s": that window
+ends long after the first one plus phoneval_timeout, so it is a new window
+and not the same one seen late.  0142 ("9999 left, 300 s", within the new
+window) gets a call, as does 0144.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_concurrency     1;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+12095550171\"},{\"phone\":\"+12095550175\"},{\"phone\":\"+12095550142\"},{\"phone\":\"+12095550144\"}]",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '[{"phone":"+12095550171","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550175","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]},{"phone":"+12095550144","customFields":[{"id":"cf_S","field_value":"VALID_UNCONFIRMED"}]}]'),
+::call('+12095550171') . ::call('+12095550175') . ::call('+12095550142') . ::call('+12095550144'),
+]
+

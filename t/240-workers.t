@@ -470,3 +470,50 @@ Content-Type: application/json
 ::ex(::call('+12095550146')),
 qr/\nphoneval_budget_blocked_seconds\{zone="pv"\} (?:29\d|300)\n/,
 ]
+
+
+
+=== TEST 11: calls in flight in any worker count against the provider's remainder
+/fan writes 0172 (the provider answers after 0.5 s, "5 left") and, 0.1 s
+later on another connection, 0171 (at once, "1 left"): when 0171's answer
+comes, 0172's call is still out, so nothing is left, and 0172's later "5
+left" in the same window gives nothing back: the next write gets no call.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv_bynum;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /fan {
+        echo_location_async /fan/2;
+        echo_sleep 0.1;
+        echo_location_async /fan/1;
+    }
+    location ~ ^/fan/(?<n>\d)$ {
+        proxy_method POST;
+        proxy_set_header Content-Type application/json;
+        proxy_set_body '{"phone":"+1209555017$n"}';
+        rewrite ^ /contacts/ break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+    }
+--- request eval
+[
+"GET /fan",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550172","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}')
+. ::crm('/contacts/', '{"phone":"+12095550171","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}'),
+::call('+12095550171', '', '/bynum') . ::call('+12095550172', '', '/bynum'),
+]
+--- timeout: 5

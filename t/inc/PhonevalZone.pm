@@ -25,7 +25,8 @@ our @EXPORT = qw(zone_mocks $PvMocks %PvUtilLocations $D
 #
 # - the Byteplant mock on $TEST_NGINX_RAND_PORT_1.  /ok answers by the
 #   number in the form body (map $pv_answer); /slow does the same after
-#   0.5 s; /key always answers API_KEY_INVALID_OR_DEPLETED (/slowkey after
+#   0.5 s; /bynum too, after 0.5 s for +12095550172 and at once for the
+#   others; /key always answers API_KEY_INVALID_OR_DEPLETED (/slowkey after
 #   0.3 s); /e500 answers HTTP 500.  Every call is logged to
 #   logs/provider.log as "URI NUMBER cc=COUNTRY mode=MODE".
 # - the CRM upstream on $TEST_NGINX_RAND_PORT_2: echoes the request line,
@@ -36,7 +37,8 @@ our @EXPORT = qw(zone_mocks $PvMocks %PvUtilLocations $D
 #
 # and these locations in its config (unless it has a location of that
 # name): /_pv (the internal provider location, to /ok), /_pv_slow,
-# /_pv_key, /_pv_slowkey, /_pv_500, /_log/provider, /_log/crm, /_log/pv
+# /_pv_bynum, /_pv_key, /_pv_slowkey, /_pv_500, /_log/provider, /_log/crm,
+# /_log/pv
 # (logs/pv.log, for log_format tests), /_sleep1 (answers after 1 s) and
 # /_status (phoneval_status).
 
@@ -61,10 +63,18 @@ our $PvMocks = <<'_EOC_';
         ~PhoneNumber=%2B12095550161& '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":1e300}';
         ~PhoneNumber=%2B12095550162& '{"status":"VALID_CONFIRMED","ratelimit_remain":"0","ratelimit_seconds":"99999999999999999999999"}';
         ~PhoneNumber=%2B12095550163& '{"status":"VALID_CONFIRMED","ratelimit_remain":1e300,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550171& '{"status":"VALID_CONFIRMED","ratelimit_remain":1,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550172& '{"status":"VALID_CONFIRMED","ratelimit_remain":5,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550173& '{"status":"VALID_CONFIRMED","ratelimit_remain":0,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550175& '{"status":"VALID_CONFIRMED","ratelimit_remain":50,"ratelimit_seconds":3000}';
         ~PhoneNumber=2095550142&CountryCode=US& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142","ratelimit_remain":9999,"ratelimit_seconds":300}';
         ~PhoneNumber=%2B165055501[0-4][0-9]& '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","ratelimit_remain":9999,"ratelimit_seconds":300}';
         ~PhoneNumber=%2B1650555015[0-9]& '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":300}';
         "~PhoneNumber=%2B1415555[0-9]{4}&" '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","ratelimit_remain":9999,"ratelimit_seconds":300}';
+    }
+    map $request_body $pv_delay {
+        default 0.001;
+        ~PhoneNumber=%2B12095550172& 0.5;
     }
     map $request_body $pv_num {
         default '-';
@@ -91,6 +101,11 @@ our $PvMocks = <<'_EOC_';
         location = /slow {
             echo_read_request_body;
             echo_sleep 0.5;
+            echo $pv_answer;
+        }
+        location = /bynum {
+            echo_read_request_body;
+            echo_sleep $pv_delay;
             echo $pv_answer;
         }
         location = /key {
@@ -121,7 +136,7 @@ our $PvMocks = <<'_EOC_';
 _EOC_
 
 our %PvUtilLocations;
-for my $m (qw(slow key slowkey)) {
+for my $m (qw(slow bynum key slowkey)) {
     $PvUtilLocations{"/_pv_$m"} = "location = /_pv_$m { internal; proxy_pass http://127.0.0.1:\$TEST_NGINX_RAND_PORT_1/$m; }";
 }
 $PvUtilLocations{'/_pv'} = 'location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }';
