@@ -19,6 +19,9 @@ static char *ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
     ngx_http_phoneval_loc_conf_t *conf);
 static char *ngx_http_phoneval_check(ngx_conf_t *cf,
     ngx_http_phoneval_loc_conf_t *conf);
+static char *ngx_http_phoneval_check_names(ngx_conf_t *cf,
+    ngx_http_phoneval_loc_conf_t *conf);
+static ngx_uint_t ngx_http_phoneval_same(ngx_str_t *a, ngx_str_t *b);
 
 static char *ngx_http_phoneval_pass(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -736,20 +739,8 @@ ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (conf->output == PV_OUTPUT_FIELDS) {
-        ngx_uint_t  i;
-
-        for (i = 0; i < conf->ntargets; i++) {
-            if (conf->targets[i].name_len == conf->phone_field.len
-                && ngx_strncmp(conf->targets[i].name, conf->phone_field.data,
-                               conf->phone_field.len) == 0)
-            {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "result target \"%V\" is the phone "
-                                   "member itself", &conf->phone_field);
-                return NGX_CONF_ERROR;
-            }
-        }
+    if (ngx_http_phoneval_check_names(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (conf->cache && conf->zone == NULL) {
@@ -759,6 +750,117 @@ ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * Members the module reads (phone, country, bulk array) and members it
+ * writes (fields targets, "customFields", "tags") must all differ: two
+ * edits of one member fail the request with 500, and a target over a
+ * member the client sent wipes the client's data.
+ */
+
+static char *
+ngx_http_phoneval_check_names(ngx_conf_t *cf,
+    ngx_http_phoneval_loc_conf_t *conf)
+{
+    char        *what;
+    ngx_str_t    name, *reads[3];
+    ngx_uint_t   i, j;
+
+    static ngx_str_t  custom_fields = ngx_string("customFields");
+    static ngx_str_t  tags = ngx_string("tags");
+
+    reads[0] = &conf->phone_field;
+    reads[1] = &conf->country_field;
+    reads[2] = &conf->bulk_field;
+
+    if (ngx_http_phoneval_same(&conf->phone_field, &conf->country_field)
+        || ngx_http_phoneval_same(&conf->phone_field, &conf->bulk_field)
+        || ngx_http_phoneval_same(&conf->country_field, &conf->bulk_field))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"phoneval_phone_field\" \"%V\", "
+                           "\"phoneval_country_field\" \"%V\" and "
+                           "\"phoneval_bulk_field\" \"%V\" must be three "
+                           "different members", &conf->phone_field,
+                           &conf->country_field, &conf->bulk_field);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < 3; i++) {
+
+        if (conf->output == PV_OUTPUT_CUSTOMFIELDS
+            && ngx_http_phoneval_same(reads[i], &custom_fields))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "member \"customFields\" cannot be read "
+                               "with \"phoneval_output customfields\", "
+                               "which writes it");
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->tags && ngx_http_phoneval_same(reads[i], &tags)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "member \"tags\" cannot be read with "
+                               "\"phoneval_tag\", which writes it");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (conf->output != PV_OUTPUT_FIELDS) {
+        return NGX_CONF_OK;
+    }
+
+    for (i = 0; i < conf->ntargets; i++) {
+        name.data = (u_char *) conf->targets[i].name;
+        name.len = conf->targets[i].name_len;
+
+        if (ngx_http_phoneval_same(&name, &conf->phone_field)) {
+            what = "the phone member itself";
+
+        } else if (ngx_http_phoneval_same(&name, &conf->country_field)) {
+            what = "the member \"phoneval_country_field\" reads";
+
+        } else if (ngx_http_phoneval_same(&name, &conf->bulk_field)) {
+            what = "the member \"phoneval_bulk_field\" reads";
+
+        } else if (ngx_http_phoneval_same(&name, &custom_fields)) {
+            what = "the HighLevel custom fields member";
+
+        } else if (conf->tags && ngx_http_phoneval_same(&name, &tags)) {
+            what = "the member \"phoneval_tag\" writes";
+
+        } else {
+            what = NULL;
+
+            for (j = 0; j < i; j++) {
+                if (conf->targets[j].name_len == name.len
+                    && ngx_memcmp(conf->targets[j].name, name.data,
+                                  name.len) == 0)
+                {
+                    what = "used for two result items";
+                    break;
+                }
+            }
+        }
+
+        if (what) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "result target \"%V\" is %s: pick another "
+                               "member name", &name, what);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_phoneval_same(ngx_str_t *a, ngx_str_t *b)
+{
+    return a->len == b->len && ngx_memcmp(a->data, b->data, a->len) == 0;
 }
 
 

@@ -239,6 +239,216 @@ rate period "366d" is too long: at most 365d
 
 
 
+=== TEST 18: a fields target named like the phone member
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result status phone;
+    }
+--- must_die
+--- error_log
+result target "phone" is the phone member itself: pick another member name
+
+
+
+=== TEST 19: a fields target named like phoneval_country_field: the client's country would be overwritten
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result country country;
+    }
+--- must_die
+--- error_log
+result target "country" is the member "phoneval_country_field" reads: pick another member name
+
+
+
+=== TEST 20: the same with a configured country member
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_country_field cc;
+        phoneval_output fields;
+        phoneval_result country cc;
+    }
+--- must_die
+--- error_log
+result target "cc" is the member "phoneval_country_field" reads
+
+
+
+=== TEST 21: a fields target named like phoneval_bulk_field
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result confidence contacts;
+    }
+--- must_die
+--- error_log
+result target "contacts" is the member "phoneval_bulk_field" reads
+
+
+
+=== TEST 22: a fields target named "customFields"
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result status customFields;
+    }
+--- must_die
+--- error_log
+result target "customFields" is the HighLevel custom fields member
+
+
+
+=== TEST 23: a fields target named "tags" next to phoneval_tag: two edits of one member
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result confidence tags;
+        phoneval_tag VALID_CONFIRMED vip;
+    }
+--- must_die
+--- error_log
+result target "tags" is the member "phoneval_tag" writes
+
+
+
+=== TEST 24: the same with phoneval_tag inherited from the server level
+--- config
+    phoneval_tag VALID_CONFIRMED vip;
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result confidence tags;
+    }
+--- must_die
+--- error_log
+result target "tags" is the member "phoneval_tag" writes
+
+
+
+=== TEST 25: the same target for two result items
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result status st;
+        phoneval_result confidence st;
+    }
+--- must_die
+--- error_log
+target "st" is used twice
+
+
+
+=== TEST 26: phoneval_country_field naming the phone member
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_result status cf_S;
+        phoneval_country_field phone;
+    }
+--- must_die
+--- error_log
+"phoneval_phone_field" "phone", "phoneval_country_field" "phone" and "phoneval_bulk_field" "contacts" must be three different members
+
+
+
+=== TEST 27: phoneval_bulk_field naming the phone member
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_result status cf_S;
+        phoneval_phone_field contacts;
+    }
+--- must_die
+--- error_log
+must be three different members
+
+
+
+=== TEST 28: a phone member named "customFields" under customfields output
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_result status cf_S;
+        phoneval_phone_field customFields;
+    }
+--- must_die
+--- error_log
+member "customFields" cannot be read with "phoneval_output customfields", which writes it
+
+
+
+=== TEST 29: a country member named "tags" next to phoneval_tag
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_result status cf_S;
+        phoneval_country_field tags;
+        phoneval_tag INVALID bad-phone;
+    }
+--- must_die
+--- error_log
+member "tags" cannot be read with "phoneval_tag", which writes it
+
+
+
+=== TEST 30: "tags" is free without phoneval_tag: a fields target, or the country member, named so passes nginx -t
+--- config
+    location /a/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_output fields;
+        phoneval_result status tags;
+        return 200 "a\n";
+    }
+    location /b/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key k;
+        phoneval_country_field tags;
+        phoneval_output off;
+        return 200 "b\n";
+    }
+--- request
+GET /a/
+--- response_body
+a
+
+
+
 === TEST 17: phoneval_max_contacts below phoneval_max_phones
 --- config
     location /contacts/ {
