@@ -36,6 +36,8 @@ static ngx_table_elt_t *ngx_http_phoneval_add_header(ngx_list_t *list,
     char *key, char *lowcase, ngx_str_t *value);
 
 
+static ngx_uint_t ngx_http_phoneval_is_upsert(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_phoneval_ends_upsert(u_char *start, u_char *last);
 static ngx_int_t ngx_http_phoneval_tag_put(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_header_filter(ngx_http_request_t *r);
@@ -418,6 +420,50 @@ ngx_http_phoneval_tag_put(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
 
 
 /*
+ * An upsert the way the Contacts API's router sees it: Express and NestJS
+ * (HighLevel) match routes case-insensitively and with an optional
+ * trailing slash.  Both the URI as sent (what proxy_pass without a URI
+ * forwards) and the decoded, possibly rewritten one are looked at: when
+ * in doubt it is an upsert, which at worst leaves a contact untagged.
+ */
+
+static ngx_uint_t
+ngx_http_phoneval_is_upsert(ngx_http_request_t *r)
+{
+    u_char  *p, *last;
+
+    p = r->unparsed_uri.data;
+    last = p ? ngx_strlchr(p, p + r->unparsed_uri.len, '?') : NULL;
+
+    if (last == NULL) {
+        last = p + r->unparsed_uri.len;
+    }
+
+    return ngx_http_phoneval_ends_upsert(p, last)
+           || ngx_http_phoneval_ends_upsert(r->uri.data,
+                                            r->uri.data + r->uri.len);
+}
+
+
+/* "/upsert" as the last path segment, any case, any trailing slashes */
+
+static ngx_uint_t
+ngx_http_phoneval_ends_upsert(u_char *start, u_char *last)
+{
+    if (start == NULL) {
+        return 0;
+    }
+
+    while (last > start && last[-1] == '/') {
+        last--;
+    }
+
+    return last - start >= 7 && last[-7] == '/'
+           && ngx_strncasecmp(last - 6, (u_char *) "upsert", 6) == 0;
+}
+
+
+/*
  * The tags of one contact for a create or upsert body, merged into its
  * "tags" array by the core.
  */
@@ -458,8 +504,7 @@ ngx_http_phoneval_tag_body(ngx_http_request_t *r,
     }
 
     /* an upsert's tags replace the stored ones: only extend the client's */
-    upsert = r->uri.len >= 7
-             && ngx_strncmp(r->uri.data + r->uri.len - 7, "/upsert", 7) == 0;
+    upsert = ngx_http_phoneval_is_upsert(r);
 
     rc = pv_tags_contact(ctx->body, ctx->body_len, pc->contact, tags, lens,
                          n, !upsert, pool, edits, nedits, cap);

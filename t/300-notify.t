@@ -435,3 +435,41 @@ Content-Type: application/json
 --- error_log
 connect() failed (111: Connection refused)
 
+
+
+
+=== TEST 16: upsert as the Contacts API's router sees it: any case, a trailing slash, a query, an escape; only the client's tags array is extended
+Express and NestJS (HighLevel) route case-insensitively and with an
+optional trailing slash, so each of these is an upsert there: no "tags"
+member is added (it would replace the stored tags).  /contacts/upserts
+and /contacts/xupsert are not upserts: they get the member.
+--- config
+    location /contacts/ {
+        phoneval_tag INVALID phone-bad;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/upsert/\n" . '{"phone":"+12095550100"}',
+ "POST /contacts/Upsert\n" . '{"phone":"+12095550100"}',
+ "POST /contacts/UPSERT/?locationId=loc_1\n" . '{"phone":"+12095550100"}',
+ "POST /contacts/%75psert\n" . '{"phone":"+12095550100"}',
+ "POST /contacts/upSert/\n" . '{"phone":"+12095550100","tags":["lead"]}',
+ "POST /contacts/upserts\n" . '{"phone":"+12095550100"}',
+ "POST /contacts/xupsert\n" . '{"phone":"+12095550100"}']
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+["POST /contacts/upsert/\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}]}',
+ "POST /contacts/Upsert\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}]}',
+ "POST /contacts/UPSERT/?locationId=loc_1\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}]}',
+ "POST /contacts/%75psert\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}]}',
+ "POST /contacts/upSert/\n"
+ . '{"phone":"+12095550100","tags":["lead","phone-bad"],"customFields":[{"id":"cf_S","field_value":"INVALID"}]}',
+ "POST /contacts/upserts\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}],"tags":["phone-bad"]}',
+ "POST /contacts/xupsert\n"
+ . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}],"tags":["phone-bad"]}']
