@@ -25,14 +25,6 @@ static char *ngx_http_phoneval_parse_rate(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_phoneval_zctx_t *zctx);
 
 
-/* line types are stored as an index: one byte instead of a string */
-static const char  *ngx_http_phoneval_line_types[] = {
-    "", "MOBILE", "FIXED_LINE", "VOIP", "TOLL_FREE", "PREMIUM_RATE",
-    "SHARED_COST", "PERSONAL_NUMBER", "PAGER", "UAN", "VOICEMAIL",
-    "FIXED_LINE_OR_MOBILE", NULL
-};
-
-
 const ngx_msec_t  ngx_http_phoneval_latency_buckets[] = {
     5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
 };
@@ -362,8 +354,9 @@ ngx_int_t
 ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
     ngx_http_phoneval_verdict_t *v)
 {
+    u_char                    *p;
+    size_t                     n;
     uint32_t                   hash;
-    ngx_uint_t                 lt;
     ngx_http_phoneval_node_t  *pn;
     ngx_http_phoneval_zctx_t  *zctx;
 
@@ -390,27 +383,27 @@ ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
     v->verdict = (pv_verdict_e) pn->verdict;
     v->validated_at = (time_t) pn->validated_at;
 
-    lt = pn->line_type;
-    if (lt >= sizeof(ngx_http_phoneval_line_types) / sizeof(char *) - 1) {
-        lt = 0;
-    }
-
-    ngx_cpystrn((u_char *) v->line_type,
-                (u_char *) ngx_http_phoneval_line_types[lt],
-                sizeof(v->line_type));
-
     v->country[0] = pn->country[0];
     v->country[1] = pn->country[1];
     v->country[2] = '\0';
 
+    p = pn->data + pn->key_len;
+
     if (pn->e164_len) {
         v->e164[0] = '+';
-        ngx_memcpy(v->e164 + 1, pn->data + pn->key_len, pn->e164_len);
+        ngx_memcpy(v->e164 + 1, p, pn->e164_len);
         v->e164[pn->e164_len + 1] = '\0';
 
     } else {
         v->e164[0] = '\0';
     }
+
+    p += pn->e164_len;
+
+    /* stored at most PV_LINE_TYPE_MAX long: the copy stays in line_type */
+    n = ngx_min((size_t) pn->line_type_len, sizeof(v->line_type) - 1);
+    ngx_memcpy(v->line_type, p, n);
+    v->line_type[n] = '\0';
 
     ngx_shmtx_unlock(&zctx->shpool->mutex);
 
@@ -422,9 +415,8 @@ void
 ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     ngx_http_phoneval_verdict_t *v, time_t valid)
 {
-    size_t                     size, e164_len;
+    size_t                     size, e164_len, lt_len;
     uint32_t                   hash;
-    ngx_uint_t                 lt;
     ngx_rbtree_node_t         *node;
     ngx_http_phoneval_node_t  *pn;
     ngx_http_phoneval_zctx_t  *zctx;
@@ -440,20 +432,12 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
 
     e164_len = v->e164[0] == '+' ? ngx_strlen(v->e164) - 1 : 0;
 
-    for (lt = 0; ngx_http_phoneval_line_types[lt]; lt++) {
-        if (ngx_strcmp(ngx_http_phoneval_line_types[lt], v->line_type) == 0)
-        {
-            break;
-        }
-    }
-
-    if (ngx_http_phoneval_line_types[lt] == NULL) {
-        lt = 0;
-    }
+    /* the provider's text, whatever it is: new line types come back too */
+    lt_len = ngx_strnlen((u_char *) v->line_type, PV_LINE_TYPE_MAX);
 
     size = offsetof(ngx_rbtree_node_t, color)
            + offsetof(ngx_http_phoneval_node_t, data)
-           + len + e164_len;
+           + len + e164_len + lt_len;
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
@@ -494,9 +478,9 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     pn = (ngx_http_phoneval_node_t *) &node->color;
 
     pn->verdict = (u_char) v->verdict;
-    pn->line_type = (u_char) lt;
     pn->key_len = (u_char) len;
     pn->e164_len = (u_char) e164_len;
+    pn->line_type_len = (u_char) lt_len;
     pn->country[0] = v->country[0];
     pn->country[1] = v->country[0] ? v->country[1] : '\0';
     pn->validated_at = (uint32_t) v->validated_at;
@@ -504,6 +488,7 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
 
     ngx_memcpy(pn->data, key, len);
     ngx_memcpy(pn->data + len, v->e164 + 1, e164_len);
+    ngx_memcpy(pn->data + len + e164_len, v->line_type, lt_len);
 
     ngx_rbtree_insert(&zctx->sh->rbtree, node);
     ngx_queue_insert_head(&zctx->sh->queue, &pn->queue);

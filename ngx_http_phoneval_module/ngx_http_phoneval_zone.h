@@ -19,20 +19,21 @@
 /*
  * A cached verdict, overlaid on the rbtree node from its color field on,
  * as limit_req does: about 100 bytes with a typical key, which the slab
- * allocator rounds to 128.
+ * allocator rounds to 128 (256 at worst, see operations.md).
  */
 
 typedef struct {
     u_char                      color;
     u_char                      verdict;
-    u_char                      line_type;
     u_char                      key_len;
     u_char                      e164_len;
+    u_char                      line_type_len;
     u_char                      country[2];
     uint32_t                    validated_at;
     uint32_t                    expires;
     ngx_queue_t                 queue;
-    u_char                      data[1];     /* key, then e164 digits */
+    u_char                      data[1];     /* key, e164 digits, then the
+                                                line type */
 } ngx_http_phoneval_node_t;
 
 

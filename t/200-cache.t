@@ -652,3 +652,42 @@ Content-Type: application/json
 ::crm('/contacts/', '{"phone":"209.555.0142","country":"US","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
 ::call('2095550142') . ::call('2095550142', 'US'),
 ]
+
+
+
+=== TEST 16: a line type the module has never heard of comes back from the cache as the provider sent it
+"UNKNOWN", and a made-up 24-letter one on the largest node there is (a
+17-digit national number with its country, a 20-digit E.164): each is
+stored as text, not looked up in a table of known types.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_default_country US;
+        phoneval_cache           pv;
+        phoneval_output          fields;
+        phoneval_result          status     st;
+        phoneval_result          line_type  lt;
+        phoneval_result          e164       e164;
+        phoneval_result          country    cc;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n[{\"phone\":\"+1 209 555 0164\"},{\"phone\":\"12345678901234567\"}]",
+"POST /contacts/\n[{\"phone\":\"+1 209 555 0164\"},{\"phone\":\"12345678901234567\"}]",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '[{"phone":"+1 209 555 0164","st":"VALID_CONFIRMED","lt":"UNKNOWN","e164":"+12095550164","cc":"US"},{"phone":"12345678901234567","st":"VALID_UNCONFIRMED","lt":"ABCDEFGHIJKLMNOPQRSTUVWX","e164":"+12345678901234567890","cc":"US"}]')),
+::ex(::crm('/contacts/', '[{"phone":"+1 209 555 0164","st":"VALID_CONFIRMED","lt":"UNKNOWN","e164":"+12095550164","cc":"US"},{"phone":"12345678901234567","st":"VALID_UNCONFIRMED","lt":"ABCDEFGHIJKLMNOPQRSTUVWX","e164":"+12345678901234567890","cc":"US"}]')),
+::ex(::call('+12095550164') . ::call('12345678901234567', 'US')),
+qr/"cache":\{"hits":2,"misses":2,"evictions":0,"entries":2,/,
+]

@@ -63,6 +63,8 @@ our $PvMocks = <<'_EOC_';
         ~PhoneNumber=%2B12095550161& '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":1e300}';
         ~PhoneNumber=%2B12095550162& '{"status":"VALID_CONFIRMED","ratelimit_remain":"0","ratelimit_seconds":"99999999999999999999999"}';
         ~PhoneNumber=%2B12095550163& '{"status":"VALID_CONFIRMED","ratelimit_remain":1e300,"ratelimit_seconds":300}';
+        ~PhoneNumber=%2B12095550164& '{"status":"VALID_CONFIRMED","linetype":"UNKNOWN","countrycode":"US","formatinternational":"+1 209-555-0164"}';
+        ~PhoneNumber=12345678901234567&CountryCode=US& '{"status":"VALID_UNCONFIRMED","linetype":"ABCDEFGHIJKLMNOPQRSTUVWX","countrycode":"US","formatinternational":"+12345678901234567890"}';
         ~PhoneNumber=%2B12095550171& '{"status":"VALID_CONFIRMED","ratelimit_remain":1,"ratelimit_seconds":300}';
         ~PhoneNumber=%2B12095550172& '{"status":"VALID_CONFIRMED","ratelimit_remain":5,"ratelimit_seconds":300}';
         ~PhoneNumber=%2B12095550173& '{"status":"VALID_CONFIRMED","ratelimit_remain":0,"ratelimit_seconds":300}';
