@@ -31,6 +31,7 @@
 /* bounds that keep "now + seconds" far from overflowing */
 #define NGX_HTTP_PHONEVAL_PERIOD_MAX       (365 * 86400)   /* rate= */
 #define NGX_HTTP_PHONEVAL_RETRY_AFTER_MAX  86400           /* a 503's */
+#define NGX_HTTP_PHONEVAL_CACHE_VALID_MAX  (3650 * 86400)  /* 10y */
 
 #ifndef NGX_HTTP_UNPROCESSABLE_ENTITY
 #define NGX_HTTP_UNPROCESSABLE_ENTITY  422

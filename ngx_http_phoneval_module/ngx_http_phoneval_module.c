@@ -1371,6 +1371,14 @@ ngx_http_phoneval_cache_valid(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    /* expiry times are 32-bit in the zone */
+    if (valid > NGX_HTTP_PHONEVAL_CACHE_VALID_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cache lifetime \"%V\" is too long: at most 10y",
+                           &value[n]);
+        return NGX_CONF_ERROR;
+    }
+
     for (i = 1; i < n; i++) {
         v = ngx_http_phoneval_verdict(cf, &value[i], 0,
                                       "PENDING verdicts are never cached");

@@ -415,6 +415,7 @@ void
 ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     ngx_http_phoneval_verdict_t *v, time_t valid)
 {
+    time_t                     now;
     size_t                     size, e164_len, lt_len;
     uint32_t                   hash;
     ngx_rbtree_node_t         *node;
@@ -484,7 +485,11 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     pn->country[0] = v->country[0];
     pn->country[1] = v->country[0] ? v->country[1] : '\0';
     pn->validated_at = (uint32_t) v->validated_at;
-    pn->expires = (uint32_t) (ngx_time() + valid);
+
+    /* 32-bit times: a lifetime past 2106 is kept until then, never wraps */
+    now = ngx_time();
+    pn->expires = (valid < (time_t) NGX_MAX_UINT32_VALUE - now)
+                  ? (uint32_t) (now + valid) : NGX_MAX_UINT32_VALUE;
 
     ngx_memcpy(pn->data, key, len);
     ngx_memcpy(pn->data + len, v->e164 + 1, e164_len);

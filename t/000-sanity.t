@@ -449,6 +449,28 @@ a
 
 
 
+=== TEST 31: a cache lifetime beyond ten years (the zone keeps 32-bit expiry times)
+--- config
+    location /contacts/ {
+        phoneval_cache_valid VALID_CONFIRMED VALID_UNCONFIRMED 90y;
+    }
+--- must_die
+--- error_log
+cache lifetime "90y" is too long: at most 10y
+
+
+
+=== TEST 32: ten years and a day is too long as well
+--- config
+    location /contacts/ {
+        phoneval_cache_valid INVALID 3651d;
+    }
+--- must_die
+--- error_log
+cache lifetime "3651d" is too long: at most 10y
+
+
+
 === TEST 17: phoneval_max_contacts below phoneval_max_phones
 --- config
     location /contacts/ {

@@ -691,3 +691,34 @@ Content-Type: application/json
 ::ex(::call('+12095550164') . ::call('12345678901234567', 'US')),
 qr/"cache":\{"hits":2,"misses":2,"evictions":0,"entries":2,/,
 ]
+
+
+
+=== TEST 17: phoneval_cache_valid 10y, the longest lifetime: the verdict is cached
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_cache_valid     VALID_CONFIRMED 10y;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n{\"phone\":\"+1 209 555 0142\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::crm('/contacts/', '{"phone":"+1 209 555 0142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
+::call('+12095550142'),
+]
+
