@@ -2,7 +2,8 @@
 # there is no "+", plus the mode); a hit makes no provider call and keeps
 # the verdict's original last_validated; lifetimes per verdict; PENDING is
 # never cached; a full zone evicts the least recently used verdicts and
-# never fails a request; concurrent requests share one call.
+# never fails a request; concurrent requests share one call.  Field cases
+# B1 (nothing PENDING is cached) and H4 (one call for a phone written twice).
 #
 # Reload and two-worker behaviour: t/240-workers.t (master_on and workers
 # are file-level settings).
@@ -720,5 +721,121 @@ Content-Type: application/json
 ::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
 ::crm('/contacts/', '{"phone":"+1 209 555 0142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}'),
 ::call('+12095550142'),
+]
+
+
+
+=== TEST 18: field case B1: DELAYED, then RATE_LIMIT_EXCEEDED, then API_KEY_INVALID_OR_DEPLETED for one number with no country: PENDING each time, never cached
+"phone":"2095550142", no country and no phoneval_default_country: no
+CountryCode is sent (none is invented).  Each answer gives PENDING and the
+request is forwarded (on_error pass); nothing is stored, so the same number
+is asked again: DELAYED twice, RATE_LIMIT_EXCEEDED twice (once its 1 s
+block is over).  After API_KEY_INVALID_OR_DEPLETED the zone makes no call
+for a minute (the next request: PENDING without a call), and the key error
+is logged once.
+--- http_config
+    phoneval_zone zone=pv:1m;
+--- config
+    location = /b1/delayed {
+        phoneval                 on;
+        phoneval_pass            /_pv_delayed;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status          cf_S;
+        phoneval_result          last_validated  cf_L;
+        phoneval_result          confidence      cf_C;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /b1/rate1 {
+        phoneval                 on;
+        phoneval_pass            /_pv_rate1;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status          cf_S;
+        phoneval_result          last_validated  cf_L;
+        phoneval_result          confidence      cf_C;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /b1/key {
+        phoneval                 on;
+        phoneval_pass            /_pv_key;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status          cf_S;
+        phoneval_result          last_validated  cf_L;
+        phoneval_result          confidence      cf_C;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /b1/delayed\n{\"phone\":\"2095550142\"}",
+"POST /b1/delayed\n{\"phone\":\"2095550142\"}",
+"POST /b1/rate1\n{\"phone\":\"2095550142\"}",
+"GET /_sleep1",
+"POST /b1/rate1\n{\"phone\":\"2095550142\"}",
+"GET /_sleep1",
+"POST /b1/key\n{\"phone\":\"2095550142\"}",
+"POST /b1/key\n{\"phone\":\"2095550142\"}",
+"GET /_log/provider",
+"GET /_status?format=json",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200, 200, 200, 200, 200, 200, 200, 200, 200]
+--- response_body_like eval
+[
+(map { ::ex(::crm("/b1/$_", '{"phone":"2095550142",' . ::cf('PENDING') . '}')) } qw(delayed delayed rate1)),
+qr/\Aslept\n\z/,
+::ex(::crm('/b1/rate1', '{"phone":"2095550142",' . ::cf('PENDING') . '}')),
+qr/\Aslept\n\z/,
+(map { ::ex(::crm("/b1/$_", '{"phone":"2095550142",' . ::cf('PENDING') . '}')) } qw(key key)),
+::ex(::call('2095550142', '', '/delayed') . ::call('2095550142', '', '/delayed')
+     . ::call('2095550142', '', '/rate1') . ::call('2095550142', '', '/rate1')
+     . ::call('2095550142', '', '/key')),
+qr/"phones":\{"PENDING":6,"VALID_CONFIRMED":0,"VALID_UNCONFIRMED":0,"INVALID":0\},"provider_calls":\{"ok":0,"delayed":2,"rate_limited":2,"key_invalid":1,.*"no_budget":1,"cache":\{"hits":0,"misses":6,"evictions":0,"entries":0,/,
+]
+--- grep_error_log eval
+qr/\[error\].*/
+--- grep_error_log_out eval
+qr/\A\[error\][^\n]*API_KEY_INVALID_OR_DEPLETED[^\n]*no calls for 60s[^\n]*\n\z/
+--- timeout: 10
+
+
+
+=== TEST 19: field case H4: a PUT with only customFields and no phone costs no call; then the same phone twice within the cache lifetime: one call for the pair
+The spoofed result entries of the first PUT are stripped; the second PUT's
+spoofed entry is replaced by the real verdict; the third, the same number
+in another spelling, is a cache hit.
+--- http_config
+    phoneval_zone zone=pv:1m;
+    log_format pv_cache '$request_uri $phoneval_cache $phoneval_status';
+--- config
+    location /contacts/ {
+        access_log logs/pv.log pv_cache;
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"PUT /contacts/c_FAKE1\n{\"customFields\":[{\"id\":\"cf_S\",\"field_value\":\"VALID_CONFIRMED\"},{\"id\":\"cf_OTHER\",\"field_value\":\"x\"}]}",
+"PUT /contacts/c_FAKE1\n{\"phone\":\"+12095550142\",\"customFields\":[{\"id\":\"cf_S\",\"field_value\":\"INVALID\"}]}",
+"PUT /contacts/c_FAKE1\n{\"phone\":\"+1 (209) 555-0142\"}",
+"GET /_log/provider",
+"GET /_log/pv",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[
+::crm('/contacts/c_FAKE1', '{"customFields":[{"id":"cf_OTHER","field_value":"x"}]}', 'PUT'),
+::crm('/contacts/c_FAKE1', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}', 'PUT'),
+::crm('/contacts/c_FAKE1', '{"phone":"+1 (209) 555-0142","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"}]}', 'PUT'),
+::call('+12095550142'),
+"/contacts/c_FAKE1 BYPASS SKIPPED\n/contacts/c_FAKE1 MISS VALID_CONFIRMED\n/contacts/c_FAKE1 HIT VALID_CONFIRMED\n",
 ]
 

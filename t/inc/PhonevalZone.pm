@@ -26,9 +26,11 @@ our @EXPORT = qw(zone_mocks $PvMocks %PvUtilLocations $D
 # - the Byteplant mock on $TEST_NGINX_RAND_PORT_1.  /ok answers by the
 #   number in the form body (map $pv_answer); /slow does the same after
 #   0.5 s; /bynum too, after 0.5 s for +12095550172 and at once for the
-#   others; /key always answers API_KEY_INVALID_OR_DEPLETED (/slowkey after
-#   0.3 s); /e500 answers HTTP 500.  Every call is logged to
-#   logs/provider.log as "URI NUMBER cc=COUNTRY mode=MODE".
+#   others; /delayed always answers DELAYED, /rate1 RATE_LIMIT_EXCEEDED
+#   with ratelimit_seconds 1; /key always answers
+#   API_KEY_INVALID_OR_DEPLETED (/slowkey after 0.3 s); /e500 answers
+#   HTTP 500.  Every call is logged to logs/provider.log as "URI NUMBER
+#   cc=COUNTRY mode=MODE".
 # - the CRM upstream on $TEST_NGINX_RAND_PORT_2: echoes the request line,
 #   Content-Length, Transfer-Encoding and the exact body it got, and logs
 #   that body (JSON-escaped, one line per request) to logs/crm.log.
@@ -37,10 +39,9 @@ our @EXPORT = qw(zone_mocks $PvMocks %PvUtilLocations $D
 #
 # and these locations in its config (unless it has a location of that
 # name): /_pv (the internal provider location, to /ok), /_pv_slow,
-# /_pv_bynum, /_pv_key, /_pv_slowkey, /_pv_500, /_log/provider, /_log/crm,
-# /_log/pv
-# (logs/pv.log, for log_format tests), /_sleep1 (answers after 1 s) and
-# /_status (phoneval_status).
+# /_pv_bynum, /_pv_delayed, /_pv_rate1, /_pv_key, /_pv_slowkey, /_pv_500,
+# /_log/provider, /_log/crm, /_log/pv (logs/pv.log, for log_format tests),
+# /_sleep1 (answers after 1 s) and /_status (phoneval_status).
 
 our $PvMocks = <<'_EOC_';
     # a request is logged before its connection closes, so a log read back
@@ -110,6 +111,14 @@ our $PvMocks = <<'_EOC_';
             echo_sleep $pv_delay;
             echo $pv_answer;
         }
+        location = /delayed {
+            echo_read_request_body;
+            echo '{"status":"DELAYED"}';
+        }
+        location = /rate1 {
+            echo_read_request_body;
+            echo '{"status":"RATE_LIMIT_EXCEEDED","ratelimit_remain":0,"ratelimit_seconds":1}';
+        }
         location = /key {
             echo_read_request_body;
             echo '{"status":"API_KEY_INVALID_OR_DEPLETED"}';
@@ -138,7 +147,7 @@ our $PvMocks = <<'_EOC_';
 _EOC_
 
 our %PvUtilLocations;
-for my $m (qw(slow bynum key slowkey)) {
+for my $m (qw(slow bynum delayed rate1 key slowkey)) {
     $PvUtilLocations{"/_pv_$m"} = "location = /_pv_$m { internal; proxy_pass http://127.0.0.1:\$TEST_NGINX_RAND_PORT_1/$m; }";
 }
 $PvUtilLocations{'/_pv'} = 'location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }';
