@@ -471,7 +471,7 @@ cache lifetime "3651d" is too long: at most 10y
 
 
 
-=== TEST 17: phoneval_max_contacts below phoneval_max_phones
+=== TEST 33: phoneval_max_contacts below phoneval_max_phones
 --- config
     location /contacts/ {
         phoneval_max_phones 50;
