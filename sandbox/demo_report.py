@@ -93,9 +93,15 @@ def cmd_summary(env, args):
         sum(phones.values()),
         ", ".join("%s %d" % (v, phones[v]) for v in VERDICTS
                   if phones.get(v))))
+    left = budget["remaining"] or 0
     row("provider calls", "%d (budget %d per %d s, %d left; the Byteplant "
         "simulator answered %d)" % (calls, budget["rate"], budget["period"],
-                                    budget["remaining"] or 0, bp["requests"]))
+                                    left, bp["requests"]))
+    held = (budget["rate"] or 0) - calls - left
+    if held > 0:
+        # the zone subtracts calls in flight from the provider's remainder
+        row("", "%d held back: calls in flight when Byteplant counted its "
+            "remainder (never over budget)" % held)
     if z["no_budget"]:
         row("no budget", "%d phones found the budget used up: PENDING, for "
             "phoneval sync" % z["no_budget"])

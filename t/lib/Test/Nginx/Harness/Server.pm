@@ -149,7 +149,16 @@ sub acquire_lock {
     open my $fh, '+>>', $path or return 1;
     my $deadline = Time::HiRes::time() + ($timeout // 0);
     my $warned;
-    while (!flock $fh, LOCK_EX | LOCK_NB) {
+    for (;;) {
+        if (flock $fh, LOCK_EX | LOCK_NB) {
+            # the holder unlinks the file on release: a lock on the old
+            # inode is no lock, open the path again
+            my @now = stat $path;
+            last if @now && $now[1] == (stat $fh)[1];
+            close $fh;
+            open $fh, '+>>', $path or return 1;
+            next;
+        }
         if (Time::HiRes::time() >= $deadline) {
             close $fh;
             return 0;
@@ -167,11 +176,26 @@ sub acquire_lock {
     return 1;
 }
 
+# the file goes with the lock, so runs leave no lock files behind
 sub release_lock {
     my ($kind, $key) = @_;
-    my $path = _lock_path($kind, $key);
+    _release(_lock_path($kind, $key));
+}
+
+sub _release {
+    my ($path) = @_;
     my $fh = delete $Locks{$path} or return;
+    unlink $path;
     close $fh;
+}
+
+my $LockOwner = $$;
+
+END {
+    # a forked child that exits normally must not drop its parent's locks
+    if ($$ == $LockOwner) {
+        _release($_) for keys %Locks;
+    }
 }
 
 sub lock_holder { _holder(_lock_path(@_)) }
