@@ -317,7 +317,55 @@ qr/"provider_calls":\{"ok":0,"delayed":0,"rate_limited":0,"key_invalid":1,.*"no_
 
 
 
-=== TEST 9: no budget under phoneval_on_error reject: 503 with Retry-After, and no provider call
+=== TEST 9: the minute after API_KEY_INVALID_OR_DEPLETED ends: calls resume, and the next depleted answer logs its one error line again (one line per minute, not one ever)
+This block waits 61 s on purpose: the minute is the contract.
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/300s;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_wait61 {
+        echo_sleep 61;
+        echo waited;
+    }
+--- timeout: 75
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550148\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_wait61",
+"POST /contacts/\n{\"phone\":\"+12095550148\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- response_body_like eval
+[
+::ex(::crm('/contacts/', '{"phone":"+12095550148","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+qr/\Awaited\n\z/,
+::ex(::crm('/contacts/', '{"phone":"+12095550148","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
+::ex(::call('+12095550148') . ::call('+12095550148')),
+]
+--- grep_error_log eval
+qr/\[error\](?=.*API_KEY_INVALID_OR_DEPLETED)/
+--- grep_error_log_out
+[error]
+[error]
+--- no_error_log eval
+[qr/^(?!.*\[debug\]).*pv-test-key-0042/]
+
+
+
+=== TEST 10: no budget under phoneval_on_error reject: 503 with Retry-After, and no provider call
 --- http_config
     phoneval_zone zone=pv:1m rate=1r/300s;
 --- config
@@ -351,7 +399,7 @@ Content-Type: application/json
 
 
 
-=== TEST 10: field case H5: 60 contacts, rate=50r/300s, the provider answers RATE_LIMIT_EXCEEDED after 50 calls
+=== TEST 11: field case H5: 60 contacts, rate=50r/300s, the provider answers RATE_LIMIT_EXCEEDED after 50 calls
 50 verdicts and 10 PENDING, never more than 50 provider calls; a later
 request gets no call either.
 --- http_config
@@ -386,7 +434,7 @@ qr/"phones":\{"PENDING":11,"VALID_CONFIRMED":50,"VALID_UNCONFIRMED":0,"INVALID":
 
 
 
-=== TEST 11: cache hits and locally INVALID phones cost no budget
+=== TEST 12: cache hits and locally INVALID phones cost no budget
 --- http_config
     phoneval_zone zone=pv:1m rate=1r/300s;
 --- config
@@ -415,7 +463,7 @@ qr/"no_budget":0,"cache":\{"hits":1,"misses":1,.*"budget":\{"rate":1,"period":30
 
 
 
-=== TEST 12: when the zone's window ends, the budget is back
+=== TEST 13: when the zone's window ends, the budget is back
 rate=1r/s: the second phone of the same second gets no call; a second
 later it does.
 --- http_config
@@ -451,7 +499,7 @@ Content-Type: application/json
 
 
 
-=== TEST 13: RATE_LIMIT_EXCEEDED under phoneval_on_error reject: 503 with the provider's Retry-After, then 503 without a call
+=== TEST 14: RATE_LIMIT_EXCEEDED under phoneval_on_error reject: 503 with the provider's Retry-After, then 503 without a call
 --- http_config
     phoneval_zone zone=pv:1m rate=100r/300s;
 --- config
@@ -485,7 +533,7 @@ Content-Type: application/json
 
 
 
-=== TEST 14: a call shared by concurrent requests costs one unit of budget
+=== TEST 15: a call shared by concurrent requests costs one unit of budget
 rate=1r/300s; /fan sends two writes of the same number at once (the
 provider answers after 0.5 s): both get the verdict from the one call.
 --- http_config
@@ -531,7 +579,7 @@ qr/"provider_calls":\{"ok":1,.*"no_budget":0,.*"budget":\{"rate":1,"period":300,
 
 
 
-=== TEST 15: a huge ratelimit_seconds in RATE_LIMIT_EXCEEDED is clamped to a day: the stop holds, Retry-After is 86400
+=== TEST 16: a huge ratelimit_seconds in RATE_LIMIT_EXCEEDED is clamped to a day: the stop holds, Retry-After is 86400
 1e300 once became LONG_MAX and "now + LONG_MAX" wrapped, so the block never
 took effect and Retry-After was 9223372036854775807.
 --- http_config
@@ -569,7 +617,7 @@ qr/"no_budget":1,.*"blocked_seconds":(?:86400|8639\d)\}/,
 
 
 
-=== TEST 16: a huge ratelimit_seconds with ratelimit_remain 0 on a verdict: no call until the (clamped) window ends
+=== TEST 17: a huge ratelimit_seconds with ratelimit_remain 0 on a verdict: no call until the (clamped) window ends
 The string "99999999999999999999999" is a day; ratelimit_remain 1e300 on
 the next answer is a million, not a wrapped count.
 --- http_config
@@ -605,7 +653,7 @@ Content-Type: application/json
 
 
 
-=== TEST 17: a huge ratelimit_remain is clamped, not wrapped: calls go on
+=== TEST 18: a huge ratelimit_remain is clamped, not wrapped: calls go on
 --- http_config
     phoneval_zone zone=pv:1m;
 --- config
@@ -633,7 +681,7 @@ Content-Type: application/json
 
 
 
-=== TEST 18: Retry-After is at most a day, also when the zone's own window is longer
+=== TEST 19: Retry-After is at most a day, also when the zone's own window is longer
 --- http_config
     phoneval_zone zone=pv:1m rate=1r/30d;
 --- config
@@ -667,7 +715,7 @@ Content-Type: application/json
 
 
 
-=== TEST 19: the provider's remainder counts the calls still in flight: "1 left" with another call out means none left
+=== TEST 20: the provider's remainder counts the calls still in flight: "1 left" with another call out means none left
 phoneval_concurrency 2: the calls for 0171 and 0172 start together; 0171
 answers at once with ratelimit_remain 1 while 0172 (0.5 s) is still out,
 so the account may have nothing left: 0173 gets no call.
@@ -700,7 +748,7 @@ qr/"provider_calls":\{"ok":2,.*"no_budget":1,/,
 
 
 
-=== TEST 20: an answer that arrives last with a larger remainder gives back no calls in the same window
+=== TEST 21: an answer that arrives last with a larger remainder gives back no calls in the same window
 0172 (0.5 s, "5 left") and 0173 (at once, "0 left") start together: 0173
 answers first and leaves none; 0172's "5 left" comes later but may have
 been computed before 0173's call was counted, so the next request still
@@ -734,7 +782,7 @@ Content-Type: application/json
 
 
 
-=== TEST 21: a call given up by phoneval_timeout no longer counts as in flight
+=== TEST 22: a call given up by phoneval_timeout no longer counts as in flight
 The call for 0145 (0.5 s) is cancelled after 200 ms.  0171 then says "1
 left": with nothing in flight that is one more call, for 0142 (whose own
 "9999 left" in the same window gives nothing back), and 0143 gets none.
@@ -779,7 +827,7 @@ validation timed out after 200 ms with 1 of 1 provider calls unanswered
 
 
 
-=== TEST 22: an answer whose window ends much later than the recorded one starts a new window: its remainder counts
+=== TEST 23: an answer whose window ends much later than the recorded one starts a new window: its remainder counts
 0171 says "1 left, 300 s"; 0175 then says "50 left, 3000 s": that window
 ends long after the first one plus phoneval_timeout, so it is a new window
 and not the same one seen late.  0142 ("9999 left, 300 s", within the new

@@ -231,3 +231,55 @@ qr/"VALID_CONFIRMED"/,
 qr/"INVALID"/,
 qr{\A127\.0\.0\.1 \[\d\d/[A-Z][a-z][a-z]/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "POST /contacts/ HTTP/1\.1" 200 pv=VALID_CONFIRMED phones=1 cache=MISS pv_ms=\d+ rt=\d+\.\d{3}\n127\.0\.0\.1 \[[^\]]+\] "POST /contacts/ HTTP/1\.1" 200 pv=MIXED phones=2 cache=HIT pv_ms=\d+ rt=\d+\.\d{3}\n\z},
 ]
+
+
+
+=== TEST 5: the API key is in no variable: everything a main request or a provider call usually logs, the response headers and the status page (the one exception, $request_body inside the provider location, is documented)
+--- http_config
+    phoneval_zone zone=pv:1m;
+    log_format pv_all '$request|$request_uri|$uri|$args|$request_body|$http_authorization|$http_cookie|$phoneval_status|$phoneval_phones|$phoneval_cache|$upstream_addr|$upstream_status|$sent_http_x_pv';
+    log_format pv_call 'call $request|$request_uri|$uri|$args|$is_args|$query_string|$content_length|$content_type|$http_authorization|$http_cookie|$phoneval_status|$upstream_status';
+--- config
+    location /contacts/ {
+        access_log logs/pv.log pv_all;
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-KEYVAR-5e71a0;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        add_header X-Pv "$phoneval_status $phoneval_phones $phoneval_cache $phoneval_time";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        log_subrequest on;
+        access_log logs/pv.log pv_call;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- log_level: info
+--- more_headers
+Content-Type: application/json
+Authorization: Bearer client-token
+Cookie: s=client-cookie
+--- request eval
+[
+"POST /contacts/?a=1\n{\"phone\":\"+12095550142\"}",
+"POST /contacts/\n[{\"phone\":\"+12095550143\"},{\"phone\":\"+12095550145\"}]",
+"GET /_status",
+"GET /_log/pv",
+]
+--- response_headers_like eval
+["X-Pv: VALID_CONFIRMED 1 MISS \\d+", "X-Pv: MIXED 2 MISS \\d+",
+ "Content-Type: text/plain.*", "Content-Type: .*"]
+--- response_body_like eval
+[
+qr/"VALID_CONFIRMED"/,
+qr/"PENDING"/,
+qr/\A(?!.*KEYVAR).*phoneval_provider_calls_total/s,
+do {
+    my $call = 'call POST \/contacts\/(\?a=1)? HTTP\/1\.1\|\/contacts\/(\?a=1)?\|\/_pv\|-\|\|-\|\d+\|application\/x-www-form-urlencoded\|-\|-\|SKIPPED\|200\n';
+    qr/\A(?!.*KEYVAR)${call}POST \/contacts\/\?a=1 HTTP\/1\.1\|\/contacts\/\?a=1\|\/contacts\/\|a=1\|\{\\x22phone\\x22:\\x22\+12095550142\\x22,[^|\n]*\|Bearer client-token\|s=client-cookie\|VALID_CONFIRMED\|1\|MISS\|127\.0\.0\.1:\d+\|200\|VALID_CONFIRMED 1 MISS \d+\n(?:$call){2}POST \/contacts\/ HTTP\/1\.1\|\/contacts\/\|\/contacts\/\|-\|[^|\n]*\|Bearer client-token\|s=client-cookie\|MIXED\|2\|MISS\|127\.0\.0\.1:\d+\|200\|MIXED 2 MISS \d+\n\z/s;
+},
+]
+--- no_error_log
+KEYVAR
