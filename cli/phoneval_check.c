@@ -94,6 +94,25 @@ pv_check_pump(void *data)
 }
 
 
+/*
+ * Why a verdict is what it is.  A national number sent with no country is
+ * a common mistake whose INVALID says nothing by itself: say so.
+ */
+
+static const char *
+pv_check_note(const pv_verdict_t *v)
+{
+    if (v->note[0] == '\0' && v->verdict == PV_INVALID
+        && (v->source == PV_SRC_PROVIDER || v->source == PV_SRC_CACHE)
+        && !v->phone.plus && v->country_sent[0] == '\0')
+    {
+        return "no '+' and no country sent: try --country";
+    }
+
+    return v->note;
+}
+
+
 static void
 pv_check_cells(const pv_verdict_t *v, const char *input, char cells[][64])
 {
@@ -122,7 +141,7 @@ pv_check_cells(const pv_verdict_t *v, const char *input, char cells[][64])
         snprintf(cells[6], 64, "-");
     }
 
-    snprintf(cells[7], 64, "%s", v->note);
+    snprintf(cells[7], 64, "%s", pv_check_note(v));
 }
 
 
@@ -229,7 +248,7 @@ pv_check_json_one(const pv_verdict_t *v, const char *input)
                         ? pv_verdict_item_value(v, PV_ITEM_LAST_VALIDATED)
                         : json_null());
     json_object_set_new(o, "source", json_string(pv_source_names[v->source]));
-    json_object_set_new(o, "note", json_string(v->note));
+    json_object_set_new(o, "note", json_string(pv_check_note(v)));
 
     return o;
 }

@@ -59,6 +59,16 @@ ok !exists $intl->{form}{CountryCode}, 'check: no CountryCode with a +';
 ok !grep({ $_->{form}{PhoneNumber} =~ /ab/ } @log),
     'check: the letters never reach the provider';
 
+# a national number with no country at all: the provider's INVALID comes
+# with a hint, and no country is made up
+
+admin($bp, 'POST', '/_sim/reset');
+$r = cli(\%env, 'check', '(209) 555-0142');
+like $r->{out}, qr/^\(209\) 555-0142\s+2095550142\s+INVALID\s+.*no '\+' and no country sent: try --country\s*$/m,
+    'check: no country, INVALID with a hint';
+@log = @{ admin($bp, 'GET', '/_sim/log') };
+ok !exists $log[0]{form}{CountryCode}, 'check: no country: no CountryCode sent';
+
 # --json
 
 admin($bp, 'POST', '/_sim/reset');
