@@ -116,7 +116,8 @@ ifeq ($(NGINX_SRC),)
 	    || { tail -20 $(NGX_BUILDDIR)/configure.log; exit 1; }
 else
 	@cd $(NGX_TREE) && ./configure --with-compat --with-debug \
-	    --with-http_v2_module --with-http_auth_request_module \
+	    --with-http_ssl_module --with-http_v2_module \
+	    --with-http_auth_request_module \
 	    --with-cc-opt="-Werror -fPIC" \
 	    --add-dynamic-module=$(TOP) \
 	    --builddir=$(NGX_BUILDDIR) > $(NGX_BUILDDIR)/configure.log 2>&1 \

@@ -45,6 +45,8 @@ static char *ngx_http_phoneval_cache_valid(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_phoneval_field_name(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_phoneval_notify_secret(ngx_conf_t *cf, void *post,
+    void *data);
 static int ngx_http_phoneval_verdict(ngx_conf_t *cf, ngx_str_t *name,
     ngx_uint_t allow_pending, char *pending_error);
 static char *ngx_http_phoneval_notify_on(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -67,6 +69,10 @@ static ngx_conf_num_bounds_t  ngx_http_phoneval_concurrency_bounds = {
 
 static ngx_conf_post_t  ngx_http_phoneval_field_name_post = {
     ngx_http_phoneval_field_name
+};
+
+static ngx_conf_post_t  ngx_http_phoneval_notify_secret_post = {
+    ngx_http_phoneval_notify_secret
 };
 
 
@@ -135,7 +141,7 @@ static ngx_command_t  ngx_http_phoneval_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_phoneval_loc_conf_t, notify_secret),
-      NULL },
+      &ngx_http_phoneval_notify_secret_post },
 
     { ngx_string("phoneval_notify_on"),
       NGX_HTTP_PHONEVAL_CONF|NGX_CONF_1MORE,
@@ -1435,6 +1441,28 @@ ngx_http_phoneval_field_name(ngx_conf_t *cf, void *post, void *data)
     if (name->len == 0) {
         return "must not be empty";
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Without OpenSSL no event could be signed, and each would be dropped at
+ * run time: refuse at load.  "" (no signature, e.g. to undo an inherited
+ * secret) needs nothing.
+ */
+
+static char *
+ngx_http_phoneval_notify_secret(ngx_conf_t *cf, void *post, void *data)
+{
+#if !(NGX_OPENSSL)
+    ngx_str_t  *secret = data;
+
+    if (secret->len) {
+        return "needs nginx built with OpenSSL (--with-http_ssl_module) "
+               "to sign events";
+    }
+#endif
 
     return NGX_CONF_OK;
 }
