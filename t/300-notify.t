@@ -2,7 +2,8 @@
 # phoneval_notify_on) and follow-up tags (phoneval_tag, phoneval_tag_pass).
 #
 # Mocks (echo module): RAND_PORT_1 is the Byteplant mock (+12095550142
-# VALID_CONFIRMED, +12095550100 INVALID) and the event receiver, which
+# VALID_CONFIRMED, +12095550100 INVALID, +12095550199 DELAYED, every call
+# logged to logs/provider.log) and the event receiver, which
 # logs every event with its signature header to logs/hook.log; RAND_PORT_2
 # is the CRM upstream echoing the body it got.
 
@@ -22,6 +23,8 @@ our $HttpConfig = <<'_EOC_';
     map $request_body $answer {
         ~PhoneNumber=%2B12095550100&
             '{"status":"INVALID","ratelimit_remain":98,"ratelimit_seconds":200}';
+        ~PhoneNumber=%2B12095550199&
+            '{"status":"DELAYED"}';
         default
             '{"status":"VALID_CONFIRMED","linetype":"MOBILE","countrycode":"US","formatinternational":"+1 209-555-0142"}';
     }
@@ -30,6 +33,7 @@ our $HttpConfig = <<'_EOC_';
         listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
 
         location /verify {
+            access_log logs/provider.log hook;
             echo_read_request_body;
             echo $answer;
         }
@@ -473,3 +477,126 @@ Content-Type: application/json
  . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}],"tags":["phone-bad"]}',
  "POST /contacts/xupsert\n"
  . '{"phone":"+12095550100","customFields":[{"id":"cf_S","field_value":"INVALID"}],"tags":["phone-bad"]}']
+
+
+
+=== TEST 17: PUT /contacts/:id: the contact in the event carries the id from the URI
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+@LOCATIONS@
+    }
+--- request eval
+["PUT /contacts/c_PUT7\n"
+ . '{"locationId":"loc_TEST","firstName":"Test","phone":"+1 209 555 0142"}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/\APUT \/contacts\/c_PUT7\n\{"locationId":"loc_TEST","firstName":"Test","phone":"\+1 209 555 0142","customFields":\[\{"id":"cf_S","field_value":"VALID_CONFIRMED"\}\]\}\z/,
+ qr{\APOST /hook ct=application/json auth= sig= body=\{"event":"phoneval\.validated","time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","request_id":"[0-9a-f]{32}","method":"PUT","uri":"/contacts/c_PUT7","contacts":\[\{"index":null,"id":"c_PUT7","locationId":"loc_TEST","phone":"\+1 209 555 0142","e164":"\+12095550142","status":"VALID_CONFIRMED","line_type":"MOBILE","confidence":95,"cache":"MISS"\}\]\}\n\z}]
+
+
+
+=== TEST 18: the same number again: "cache":"HIT" in the second event, one provider call
+--- http_config eval
+$::HttpConfig . "    phoneval_zone zone=pv:1m;\n"
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+        phoneval_cache pv;
+@LOCATIONS@
+    }
+
+    location = /_log/provider {
+        alias logs/provider.log;
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550142"}',
+ "POST /contacts/\n" . '{"phone":"+1 (209) 555-0142"}',
+ "GET /_log/hook",
+ "GET /_log/provider"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200, 200, 200]
+--- response_body_like eval
+[qr/\APOST \/contacts\/\n\{"phone":"\+12095550142","customFields":\[\{"id":"cf_S","field_value":"VALID_CONFIRMED"\}\]\}\z/,
+ qr/\APOST \/contacts\/\n\{"phone":"\+1 \(209\) 555-0142","customFields":\[\{"id":"cf_S","field_value":"VALID_CONFIRMED"\}\]\}\z/,
+ qr{\APOST /hook ct=application/json auth= sig= body=\{"event":"phoneval\.validated","time":"[^"]+","request_id":"[0-9a-f]{32}","method":"POST","uri":"/contacts/","contacts":\[\{"index":null,"id":null,"locationId":null,"phone":"\+12095550142","e164":"\+12095550142","status":"VALID_CONFIRMED","line_type":"MOBILE","confidence":95,"cache":"MISS"\}\]\}
+POST /hook ct=application/json auth= sig= body=\{"event":"phoneval\.validated","time":"[^"]+","request_id":"[0-9a-f]{32}","method":"POST","uri":"/contacts/","contacts":\[\{"index":null,"id":null,"locationId":null,"phone":"\+1 \(209\) 555-0142","e164":"\+12095550142","status":"VALID_CONFIRMED","line_type":"MOBILE","confidence":95,"cache":"HIT"\}\]\}
+\z},
+ qr{\APOST /verify ct=application/x-www-form-urlencoded auth= sig= body=PhoneNumber=%2B12095550142&Mode=extensive&Locale=en-US&Timeout=10&APIKey=pv-TESTKEY-0123\n\z}]
+
+
+
+=== TEST 19: a PENDING verdict (the provider answered DELAYED) has its event: e164 and line_type empty, confidence null
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+@LOCATIONS@
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+1 209 555 0199","locationId":"loc_P"}',
+ "GET /_log/hook"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/\APOST \/contacts\/\n\{"phone":"\+1 209 555 0199","locationId":"loc_P","customFields":\[\{"id":"cf_S","field_value":"PENDING"\}\]\}\z/,
+ qr{\APOST /hook ct=application/json auth= sig= body=\{"event":"phoneval\.validated","time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","request_id":"[0-9a-f]{32}","method":"POST","uri":"/contacts/","contacts":\[\{"index":null,"id":null,"locationId":"loc_P","phone":"\+1 209 555 0199","e164":"","status":"PENDING","line_type":"","confidence":null,"cache":"MISS"\}\]\}\n\z}]
+
+
+
+=== TEST 20: no event for a request rejected before validation: 413 (too many phones)
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+        phoneval_max_phones 2;
+@LOCATIONS@
+    }
+
+    location = /_log/provider {
+        alias logs/provider.log;
+    }
+--- request eval
+["POST /contacts/\n"
+ . '{"contacts":[{"phone":"+12095550142"},{"phone":"+12095550100"},{"phone":"+12095550143"}]}',
+ "GET /_log/hook",
+ "GET /_log/provider"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[413, 200, 200]
+--- response_body eval
+['{"statusCode":413,"message":"too many phones: 3, at most 2 per request","error":"Request Entity Too Large"}',
+ "",
+ ""]
+
+
+
+=== TEST 21: no event for a request rejected before validation: 415 (not JSON)
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook;
+@LOCATIONS@
+    }
+
+    location = /_log/provider {
+        alias logs/provider.log;
+    }
+--- request eval
+["POST /contacts/\n" . '{"phone":"+12095550142"}',
+ "GET /_log/hook",
+ "GET /_log/provider"]
+--- more_headers
+Content-Type: text/plain
+--- error_code eval
+[415, 200, 200]
+--- response_body eval
+['{"statusCode":415,"message":"Content-Type must be application/json or application/*+json","error":"Unsupported Media Type"}',
+ "",
+ ""]
