@@ -15,6 +15,8 @@ use PhonevalTest;
 no_shuffle();
 
 our $HttpConfig = <<'_EOC_';
+    log_format timing '$request_method $request_uri $status $request_time';
+
     log_format hook escape=none
         '$request_method $request_uri ct=$content_type '
         'auth=$http_authorization sig=$http_x_phoneval_signature '
@@ -52,6 +54,12 @@ our $HttpConfig = <<'_EOC_';
 
         location /hook_500 {
             return 500;
+        }
+
+        location /hook_hang {
+            echo_read_request_body;
+            echo_sleep 10;
+            echo late;
         }
     }
 
@@ -600,3 +608,42 @@ Content-Type: text/plain
 ['{"statusCode":415,"message":"Content-Type must be application/json or application/*+json","error":"Unsupported Media Type"}',
  "",
  ""]
+
+
+
+=== TEST 22: a hanging receiver: the keep-alive connection's next request waits only for the receiver location's proxy_read_timeout
+The event subrequest holds the main request until it ends, so the
+pipelined GET is served once /_hook_hang times out (500ms), not when the
+receiver would answer (10s; the client gives up after 3s).  The first
+request's $request_time, logged when it is freed, is that bound.
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook_hang;
+        access_log logs/timing.log timing;
+@LOCATIONS@
+    }
+
+    location = /_hook_hang {
+        internal;
+        proxy_connect_timeout 500ms;
+        proxy_read_timeout 500ms;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/hook_hang;
+    }
+
+    location = /_log/timing {
+        alias logs/timing.log;
+    }
+--- pipelined_requests eval
+["POST /contacts/\n" . '{"phone":"+12095550142"}',
+ "GET /_log/timing"]
+--- more_headers
+Content-Type: application/json
+--- timeout: 3
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/\APOST \/contacts\/\n\{"phone":"\+12095550142","customFields":\[\{"id":"cf_S","field_value":"VALID_CONFIRMED"\}\]\}\z/,
+ qr/\APOST \/contacts\/ 200 (?:0\.(?:4[5-9]|[5-9]\d)\d|1\.\d{3})\n\z/]
+--- error_log eval
+[qr/\[error\] \d+#\d+: \*\d+ upstream timed out \(110: Connection timed out\) while reading response header from upstream, client: 127\.0\.0\.1, server: localhost, request: "POST \/contacts\/ HTTP\/1\.1", subrequest: "\/_hook_hang", upstream: "http:\/\/127\.0\.0\.1:\d+\/hook_hang"/,
+ qr/\[warn\] \d+#\d+: \*\d+ phoneval: "\/_hook_hang" answered 0 \(rc 504\); the event or tags were not delivered/]
