@@ -232,6 +232,16 @@ $r = cli(\%env, 'sync', '--location', 'loc_S', @FIELDS, '--state',
          "$TMP/foreign.state");
 is $r->{rc}, 2, 'a state file of another location: exit 2';
 
+$r = cli({}, 'sync', '--help');
+is $r->{rc}, 0, 'sync --help: exit 0';
+like $r->{out}, qr/\Ausage: phoneval sync --location ID \[--stale-after AGE\] \[--state FILE\] \[--dry-run\] \[OPTIONS\]\n/,
+    'sync --help: usage';
+like $r->{out}, qr/^      --stale-after AGE +re-validate verdicts older than AGE\n +\(default 30d; units s m h d w\)$/m,
+    'sync --help: sync\'s own options';
+like $r->{out}, qr/^Exit status: 0 all done, 1 some items failed, 2 usage or configuration error\.\n\z/m,
+    'sync --help: exit statuses';
+is $r->{err}, '', 'sync --help: nothing on stderr';
+
 # ---- interrupted twice, resumed: every contact exactly once ---------------
 
 my $ghl2 = fields_sim('--rate', '100000/10');
