@@ -707,8 +707,14 @@ ngx_http_phoneval_background_done(ngx_http_request_t *sr, void *data,
 
     status = sr->headers_out.status;
 
-    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE
-        || status == 0 || status >= NGX_HTTP_SPECIAL_RESPONSE)
+    if (status == 0) {
+        /* no answer at all: a timeout or a refused connection */
+        ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                      "phoneval: \"%V\" failed without an answer (rc %i); "
+                      "the event or tags were not delivered", &sr->uri, rc);
+
+    } else if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE
+               || status >= NGX_HTTP_SPECIAL_RESPONSE)
     {
         ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
                       "phoneval: \"%V\" answered %ui (rc %i); the event or "

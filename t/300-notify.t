@@ -269,7 +269,7 @@ Content-Type: application/json
 --- response_body_like: ^POST /contacts/
 --- wait: 0.5
 --- error_log
-phoneval: "/_hook_slow" answered
+phoneval: "/_hook_slow" failed without an answer
 the event or tags were not delivered
 
 
@@ -646,4 +646,4 @@ Content-Type: application/json
  qr/\APOST \/contacts\/ 200 (?:0\.(?:4[5-9]|[5-9]\d)\d|1\.\d{3})\n\z/]
 --- error_log eval
 [qr/\[error\] \d+#\d+: \*\d+ upstream timed out \(110: Connection timed out\) while reading response header from upstream, client: 127\.0\.0\.1, server: localhost, request: "POST \/contacts\/ HTTP\/1\.1", subrequest: "\/_hook_hang", upstream: "http:\/\/127\.0\.0\.1:\d+\/hook_hang"/,
- qr/\[warn\] \d+#\d+: \*\d+ phoneval: "\/_hook_hang" answered 0 \(rc 504\); the event or tags were not delivered/]
+ qr/\[warn\] \d+#\d+: \*\d+ phoneval: "\/_hook_hang" failed without an answer \(rc 504\); the event or tags were not delivered/]
