@@ -49,6 +49,9 @@ sub write_file {
     close $fh;
 }
 
+# an nginx built from source keeps its pid file under the prefix
+mkdir "$tmp/logs" or die "$tmp/logs: $!";
+
 write_file("$tmp/byteplant.key", "docs-test-key\n");
 chmod 0600, "$tmp/byteplant.key";
 
