@@ -723,6 +723,8 @@ ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
 static char *
 ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
 {
+    ngx_http_phoneval_main_conf_t  *pmcf;
+
     if (conf->pass.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"phoneval\" is on but \"phoneval_pass\" "
@@ -753,6 +755,16 @@ ngx_http_phoneval_check(ngx_conf_t *cf, ngx_http_phoneval_loc_conf_t *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"phoneval_cache\" has no zone");
         return NGX_CONF_ERROR;
+    }
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_phoneval_module);
+
+    if (conf->zone == NULL && pmcf->zones.nelts > 1) {
+        /* which budget applies is not for the module to guess */
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"phoneval\" is on with several "
+                           "\"phoneval_zone\" and no \"phoneval_cache\" "
+                           "naming one: provider calls here have no budget");
     }
 
     return NGX_CONF_OK;
