@@ -1,0 +1,126 @@
+# Self-test of harness features that only show across a whole run of a
+# file (block selection and order, file-level settings, environment
+# variables, what is left behind at exit). Each section runs an inner
+# file from t/harness/ in a subprocess, with its own port and servroot,
+# and checks its TAP output and exit code, the generated nginx.conf and
+# the nginx processes. No phoneval module needed.
+#
+#   prove -I t/lib t/000-harness-features.t
+use strict;
+use warnings;
+use Test::More;
+
+use Cwd ();
+use File::Path ();
+use File::Temp ();
+use IO::Socket::INET ();
+use IPC::Run ();
+use Test::Nginx::Harness::Server ();
+
+my $S = 'Test::Nginx::Harness::Server';
+my $EchoSo = $ENV{TEST_NGINX_ECHO_SO} || '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+my $StreamSo = '/usr/lib/nginx/modules/ngx_stream_module.so';
+my $Binary = $S->can('find_binary')->();
+
+# servroots whose nginx must be stopped whatever happens (NO_CLEAN runs)
+my @Leftover;
+END {
+    for my $sr (@Leftover) {
+        my $srv = $S->new(servroot => $sr);
+        $srv->stop if $srv->running;
+    }
+}
+
+# run_inner($file, env => {...}, randomize => 1): runs $file with its own
+# port and servroot (a temp dir, or t/servroot_PORT with randomize) and
+# none of the outer run's TEST_NGINX_* settings that would change it.
+sub run_inner {
+    my ($file, %o) = @_;
+    my $r = { dir => File::Temp->newdir('tn-feat-XXXXXX', TMPDIR => 1) };
+    local %ENV = %ENV;
+    delete @ENV{qw(TEST_NGINX_SERVER_PORT TEST_NGINX_PORT TEST_NGINX_CLIENT_PORT
+                   TEST_NGINX_SERVROOT TEST_NGINX_SERVER_ROOT TEST_NGINX_HTML_DIR
+                   TEST_NGINX_RANDOMIZE TEST_NGINX_USE_VALGRIND
+                   TEST_NGINX_VALGRIND_STRICT TEST_NGINX_VALGRIND_LOG
+                   TEST_NGINX_NO_CLEAN TEST_NGINX_NO_SHUFFLE TEST_NGINX_LOAD_MODULES
+                   TEST_NGINX_MASTER_PROCESS TEST_NGINX_VERBOSE TEST_NGINX_REUSE_PORT
+                   TEST_NGINX_ERROR_LOG HARNESS_ACTIVE)};
+    if ($o{randomize}) {
+        $ENV{TEST_NGINX_RANDOMIZE} = 1;
+    } else {
+        $r->{port} = $S->can('random_free_port')->($ENV{TEST_NGINX_SERVER_PORT});
+        # the child takes the port lock itself
+        $S->can('release_lock')->(port => $r->{port});
+        $ENV{TEST_NGINX_SERVER_PORT} = $r->{port};
+        $r->{servroot} = "$r->{dir}/servroot";
+        $ENV{TEST_NGINX_SERVROOT} = $r->{servroot};
+    }
+    $ENV{TEST_NGINX_BINARY} = $Binary;
+    $ENV{PROBE_REPORT} = "$r->{dir}/report";
+    my %env = %{ $o{env} || {} };
+    $ENV{$_} = $env{$_} for keys %env;
+
+    my ($out, $err) = ('', '');
+    IPC::Run::run([$^X, '-It/lib', $file], \undef, \$out, \$err,
+                  IPC::Run::timeout($o{timeout} // 60));
+    $r->{code} = $? >> 8;
+    @$r{qw(out err)} = ($out, $err);
+    if ($err =~ /^# probe servroot=(\S+) port=(\d+)$/m) {
+        @$r{qw(servroot port)} = ($1, $2);
+    }
+    $r->{srv} = $S->new(servroot => $r->{servroot}) if defined $r->{servroot};
+    $r->{conf} = slurp("$r->{servroot}/conf/nginx.conf") if defined $r->{servroot};
+    my %rep = map { /^(\w+)=(.*)$/ ? ($1, $2) : () } split /\n/, slurp($ENV{PROBE_REPORT});
+    $r->{report} = \%rep;
+    return $r;
+}
+
+sub slurp {
+    my ($f) = @_;
+    open my $fh, '<', $f or return '';
+    local $/;
+    my $c = <$fh> // '';
+    close $fh;
+    return $c;
+}
+
+sub show { my $r = shift; diag("STDOUT:\n$r->{out}\nSTDERR:\n$r->{err}") }
+
+# the names of the "ok"/"not ok" lines of a TAP stream
+sub tap_names {
+    my ($out, $want) = @_;
+    return map { /^(not ok|ok) \d+(?: -)? (.*)$/ && (!$want || $1 eq $want) ? $2 : () }
+        split /\n/, $out;
+}
+
+# one GET on a fresh connection; the whole response
+sub http_get {
+    my ($port, $uri) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 3) or return undef;
+    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    local $/;
+    my $resp = <$s>;
+    close $s;
+    return $resp;
+}
+
+my $alive = $S->can('pid_alive');
+
+# ---------------------------------------------------------------------
+# --- ONLY: only that block runs
+# ---------------------------------------------------------------------
+{
+    my $r = run_inner('t/harness/only.tt');
+    is($r->{code}, 0, 'ONLY: inner run passes (the failing blocks 1 and 3 did not run)')
+        or show($r);
+    is_deeply([ tap_names($r->{out}) ], [
+        'TEST 2: the ONLY block - status code ok',
+        'TEST 2: the ONLY block - response_body - response is expected (repeated req 0, req 0)',
+    ], 'ONLY: exactly the subtests of the ONLY block, nothing skipped or added') or show($r);
+    like($r->{out}, qr/^1\.\.2$/m, 'ONLY: plan of 2');
+    unlike($r->{out} . $r->{err}, qr/TEST [13]\b/, 'ONLY: TEST 1 and TEST 3 never mentioned');
+    like($r->{err}, qr/I found ONLY: maybe you're debugging\?/, 'ONLY: Test::Base warns about ONLY');
+}
+
+done_testing();
