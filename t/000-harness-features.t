@@ -123,4 +123,33 @@ my $alive = $S->can('pid_alive');
     like($r->{err}, qr/I found ONLY: maybe you're debugging\?/, 'ONLY: Test::Base warns about ONLY');
 }
 
+# ---------------------------------------------------------------------
+# block order: shuffled by default, file order with no_shuffle() or
+# TEST_NGINX_NO_SHUFFLE=1 (POD: "Every block (shuffled unless
+# no_shuffle() or TEST_NGINX_NO_SHUFFLE=1)")
+# ---------------------------------------------------------------------
+{
+    my $order = sub {
+        my $r = shift;
+        return [ map { /^ok \d+ # skip TEST (\d+): / ? $1 : () } split /\n/, $r->{out} ];
+    };
+    my @file = 1 .. 20;
+
+    my $r = run_inner('t/harness/order.tt', env => { ORDER_NO_SHUFFLE => 1 });
+    is($r->{code}, 0, 'no_shuffle(): inner run passes') or show($r);
+    is_deeply($order->($r), \@file, 'no_shuffle(): blocks run in file order') or show($r);
+
+    $r = run_inner('t/harness/order.tt', env => { TEST_NGINX_NO_SHUFFLE => 1 });
+    is_deeply($order->($r), \@file, 'TEST_NGINX_NO_SHUFFLE=1: blocks run in file order')
+        or show($r);
+
+    $r = run_inner('t/harness/order.tt');
+    is($r->{code}, 0, 'default order: inner run passes') or show($r);
+    my $got = $order->($r);
+    is_deeply([ sort { $a <=> $b } @$got ], \@file, 'default order: every block runs exactly once')
+        or show($r);
+    ok(join(',', @$got) ne join(',', @file), 'default order: blocks are shuffled')
+        or diag("order: @$got");
+}
+
 done_testing();
