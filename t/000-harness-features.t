@@ -152,4 +152,42 @@ my $alive = $S->can('pid_alive');
         or diag("order: @$got");
 }
 
+# ---------------------------------------------------------------------
+# workers(N) + master_on(): a master with N worker children serves; the
+# default is one process, no master
+# ---------------------------------------------------------------------
+{
+    my $r = run_inner('t/harness/probe.tt', env => { PROBE_MASTER => 1, PROBE_WORKERS => 3 });
+    my $p = $r->{report};
+    is($r->{code}, 0, 'master_on+workers(3): inner run passes') or show($r);
+    like($r->{conf}, qr/^worker_processes  3;$/m, 'master_on+workers(3): nginx.conf has worker_processes 3');
+    like($r->{conf}, qr/^master_process on;$/m, 'master_on+workers(3): nginx.conf has master_process on');
+    like($r->{conf}, qr/^daemon on;$/m, 'master_on+workers(3): nginx.conf has daemon on');
+    if ($> == 0) {
+        like($r->{conf}, qr/^user root;$/m, 'master_on as root: nginx.conf has user root');
+    }
+    like($p->{pidfile_title} // '', qr/^nginx: master process /,
+         'master_on+workers(3): the pid file names the master process');
+    my @kids = split /,/, $p->{children} // '';
+    is(scalar @kids, 3, 'master_on+workers(3): the master has 3 children') or diag(explain $p);
+    is($p->{child_titles}, join(',', ('nginx: worker process') x 3),
+       'master_on+workers(3): all three are worker processes');
+    ok(scalar(grep { $_ eq ($p->{served_pid} // '') } @kids),
+       'master_on+workers(3): a worker (not the master) served the request') or diag(explain $p);
+    is($p->{served_ppid}, $p->{pidfile_pid}, 'master_on+workers(3): its parent is the master');
+    ok(!grep({ $alive->($_) } $p->{pidfile_pid} || (), @kids),
+       'master_on+workers(3): master and workers are gone after the run');
+
+    $r = run_inner('t/harness/probe.tt');
+    $p = $r->{report};
+    is($r->{code}, 0, 'default: inner run passes') or show($r);
+    like($r->{conf}, qr/^worker_processes  1;$/m, 'default: nginx.conf has worker_processes 1');
+    like($r->{conf}, qr/^master_process off;$/m, 'default: nginx.conf has master_process off');
+    unlike($r->{conf}, qr/^user /m, 'default: no user line');
+    unlike($p->{pidfile_title} // '', qr/master process/, 'default: no master process');
+    is($p->{children}, '', 'default: nginx has no child processes') or diag(explain $p);
+    is($p->{served_pid}, $p->{pidfile_pid}, 'default: the process in the pid file served the request');
+    ok(!$r->{srv}->running, 'default: nginx is gone after the run');
+}
+
 done_testing();
