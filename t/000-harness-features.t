@@ -190,4 +190,51 @@ my $alive = $S->can('pid_alive');
     ok(!$r->{srv}->running, 'default: nginx is gone after the run');
 }
 
+# ---------------------------------------------------------------------
+# TEST_NGINX_NO_CLEAN (POD: "Leave nginx running at the end (and keep a
+# randomized servroot)")
+# ---------------------------------------------------------------------
+{
+    my $r = run_inner('t/harness/probe.tt', env => { TEST_NGINX_NO_CLEAN => 1 });
+    push @Leftover, $r->{servroot};
+    my $p = $r->{report};
+    is($r->{code}, 0, 'NO_CLEAN: inner run passes') or show($r);
+    my $pid = $r->{srv}->running;
+    ok($pid, 'NO_CLEAN: nginx is still running after the run');
+    is($pid, $p->{pidfile_pid}, 'NO_CLEAN: it is the nginx the block ran against');
+    like(http_get($r->{port}, '/t') // '', qr/\r\n\r\npid=\Q$pid\E\n\z/,
+         'NO_CLEAN: it still answers on the inner port with the last config');
+    ok(-f "$r->{servroot}/conf/nginx.conf" && -s "$r->{servroot}/logs/error.log",
+       'NO_CLEAN: servroot conf and logs are kept');
+    $r->{srv}->stop;
+    ok(!$alive->($pid), 'NO_CLEAN: the left nginx can be stopped');
+
+    # randomized servroot t/servroot_PORT: kept with NO_CLEAN ...
+    $r = run_inner('t/harness/probe.tt', randomize => 1, env => { TEST_NGINX_NO_CLEAN => 1 });
+    my $cwd = Cwd::cwd();
+    if (defined $r->{servroot}) {
+        push @Leftover, $r->{servroot};
+    }
+    is($r->{code}, 0, 'NO_CLEAN+RANDOMIZE: inner run passes') or show($r);
+    like($r->{servroot} // '', qr{^\Q$cwd\E/t/servroot_\d+$},
+         'NO_CLEAN+RANDOMIZE: the servroot is t/servroot_PORT');
+    ok(defined $r->{servroot} && -f "$r->{servroot}/conf/nginx.conf",
+       'NO_CLEAN+RANDOMIZE: the randomized servroot is kept');
+    $pid = $r->{srv} && $r->{srv}->running;
+    ok($pid && $pid == ($r->{report}{pidfile_pid} // 0),
+       'NO_CLEAN+RANDOMIZE: its nginx is still running');
+    if (defined $r->{servroot} && $r->{servroot} =~ m{/t/servroot_\d+$}) {
+        $r->{srv}->stop;
+        File::Path::remove_tree($r->{servroot});
+    }
+
+    # ... and removed, with its nginx stopped, without
+    $r = run_inner('t/harness/probe.tt', randomize => 1);
+    is($r->{code}, 0, 'RANDOMIZE: inner run passes') or show($r);
+    ok(defined $r->{servroot} && !-e $r->{servroot},
+       'RANDOMIZE without NO_CLEAN: the randomized servroot is removed');
+    ok($r->{report}{pidfile_pid} && !$alive->($r->{report}{pidfile_pid}),
+       'RANDOMIZE without NO_CLEAN: its nginx is stopped');
+}
+
 done_testing();
