@@ -237,4 +237,31 @@ my $alive = $S->can('pid_alive');
        'RANDOMIZE without NO_CLEAN: its nginx is stopped');
 }
 
+# ---------------------------------------------------------------------
+# TEST_NGINX_LOAD_MODULES: load_module lines at the top of nginx.conf
+# ---------------------------------------------------------------------
+{
+    my @mods = ($EchoSo, -f $StreamSo ? $StreamSo : ());
+    my $r = run_inner('t/harness/load-modules.tt',
+                      env => { TEST_NGINX_LOAD_MODULES => ' ' . join('  ', @mods) . ' ' });
+    is($r->{code}, 0, 'LOAD_MODULES: the echo directive works without a load_module in the block')
+        or show($r);
+    is_deeply([ tap_names($r->{out}, 'ok') ], [
+        'TEST 1: echo without a load_module in the block - status code ok',
+        'TEST 1: echo without a load_module in the block - response_body - response is expected (repeated req 0, req 0)',
+    ], 'LOAD_MODULES: both subtests pass') or show($r);
+    my $lines = join '', map { "load_module \Q$_\E;\n" } @mods;
+    like($r->{conf}, qr/\A#[^\n]*\n${lines}worker_processes /,
+         'LOAD_MODULES: one load_module line per path, in order, before everything else')
+        or diag($r->{conf});
+
+    $r = run_inner('t/harness/load-modules.tt');
+    isnt($r->{code}, 0, 'without LOAD_MODULES: the same file fails');
+    is_deeply([ tap_names($r->{out}, 'not ok') ],
+              [ 'TEST 1: echo without a load_module in the block - nginx started successfully' ],
+              'without LOAD_MODULES: nginx does not start') or show($r);
+    like($r->{err}, qr/unknown directive "echo"/, 'without LOAD_MODULES: because "echo" is unknown');
+    unlike($r->{conf}, qr/^load_module/m, 'without LOAD_MODULES: no load_module line');
+}
+
 done_testing();
