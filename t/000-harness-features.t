@@ -264,4 +264,25 @@ my $alive = $S->can('pid_alive');
     unlike($r->{conf}, qr/^load_module/m, 'without LOAD_MODULES: no load_module line');
 }
 
+# ---------------------------------------------------------------------
+# TEST_NGINX_BINARY: the harness runs that binary
+# ---------------------------------------------------------------------
+{
+    my $dir = File::Temp->newdir('tn-bin-XXXXXX', TMPDIR => 1);
+    my $wrapper = "$dir/nginx-wrapper";
+    open my $fh, '>', $wrapper or die "$wrapper: $!";
+    print $fh "#!/bin/sh\nprintf '%s\\n' \"\$*\" >> '$dir/calls'\nexec '$Binary' \"\$@\"\n";
+    close $fh;
+    chmod 0755, $wrapper;
+
+    my $r = run_inner('t/harness/probe.tt', env => { TEST_NGINX_BINARY => $wrapper });
+    is($r->{code}, 0, 'TEST_NGINX_BINARY: inner run passes through the wrapper') or show($r);
+    my $calls = slurp("$dir/calls");
+    my $sr = $r->{servroot};
+    like($calls, qr{^-p \Q$sr\E/ -c \Q$sr\E/conf/nginx\.conf\b}m,
+         'TEST_NGINX_BINARY: the wrapper started nginx on the inner servroot') or diag($calls);
+    like($calls, qr/^-V$/m, 'TEST_NGINX_BINARY: the version is asked from the wrapper too');
+    like($r->{report}{served_pid} // '', qr/^\d+$/, 'TEST_NGINX_BINARY: the wrapped nginx served');
+}
+
 done_testing();
