@@ -285,4 +285,29 @@ my $alive = $S->can('pid_alive');
     like($r->{report}{served_pid} // '', qr/^\d+$/, 'TEST_NGINX_BINARY: the wrapped nginx served');
 }
 
+# ---------------------------------------------------------------------
+# TEST_NGINX_USE_VALGRIND: nginx runs under memcheck, in the foreground,
+# without a master (even with master_on() and workers(2))
+# ---------------------------------------------------------------------
+SKIP: {
+    skip 'valgrind is not installed', 8
+        unless grep { -x "$_/valgrind" } split /:/, $ENV{PATH} // '';
+    my $r = run_inner('t/harness/probe.tt', timeout => 120,
+                      env => { TEST_NGINX_USE_VALGRIND => 1,
+                               PROBE_MASTER => 1, PROBE_WORKERS => 2 });
+    my $p = $r->{report};
+    my $sr = $r->{servroot};
+    is($r->{code}, 0, 'USE_VALGRIND: inner run passes') or show($r);
+    like($p->{served_exe} // '', qr{/memcheck-[^/]+$},
+         'USE_VALGRIND: the process that served the request is valgrind memcheck') or diag(explain $p);
+    like($p->{pidfile_title} // '',
+         qr{valgrind\S* -q --tool=memcheck .*--log-file=\Q$sr\E/logs/valgrind\.log \Q$Binary\E -p \Q$sr\E/ },
+         'USE_VALGRIND: with the documented options, running the nginx binary');
+    is($p->{children}, '', 'USE_VALGRIND: no worker children (master_process off)');
+    like($r->{conf}, qr/^daemon off;$/m, 'USE_VALGRIND: nginx.conf has daemon off');
+    like($r->{conf}, qr/^master_process off;$/m, 'USE_VALGRIND: nginx.conf has master_process off despite master_on()');
+    ok(-f "$sr/logs/valgrind.log", 'USE_VALGRIND: logs/valgrind.log exists');
+    ok($p->{pidfile_pid} && !$alive->($p->{pidfile_pid}), 'USE_VALGRIND: nginx stopped after the block');
+}
+
 done_testing();
