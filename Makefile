@@ -178,9 +178,22 @@ sandbox-test:
 
 test: unit sandbox-test prove
 
+VG_MASTER    := $(BUILD)/valgrind-master
+
+# then the file that needs a master and two workers, each process under
+# memcheck through t/valgrind-master; any log with anything in it fails
 test-valgrind: module $(if $(CLI_SRCS),cli)
 	TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_VALGRIND_STRICT=1 \
 	    TEST_NGINX_SLEEP=0.1 $(PROVE) $(PROVE_FLAGS) $(T)
+	rm -rf $(VG_MASTER) && mkdir -p $(VG_MASTER)
+	PHONEVAL_VG_DIR=$(VG_MASTER) PHONEVAL_VG_NGINX=$(NGINX_BIN) \
+	    PHONEVAL_VG_TOP=$(TOP) TEST_NGINX_BINARY=$(TOP)/t/valgrind-master \
+	    $(PROVE) $(PROVE_FLAGS) t/240-workers.t
+	@n=$$(ls $(VG_MASTER) | wc -l); bad=$$(find $(VG_MASTER) -name 'vg.*.log' -size +0); \
+	if [ "$$n" -eq 0 ]; then echo "valgrind: no process ran under memcheck"; exit 1; fi; \
+	if [ -n "$$bad" ]; then cat $$bad; \
+	    echo "valgrind: memcheck errors under a master process (above)"; exit 1; \
+	fi; echo "valgrind: $$n nginx processes under a master, no memcheck error"
 
 # ---- demo, fuzzing -------------------------------------------------------
 

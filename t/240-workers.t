@@ -16,7 +16,9 @@
 BEGIN {
     $ENV{TEST_NGINX_REUSE_PORT} = 1;
 
-    # valgrind runs need master_process off
+    # Test::Nginx runs nginx under valgrind with master_process off only;
+    # "make test-valgrind" runs this file with every process under
+    # memcheck through TEST_NGINX_BINARY=t/valgrind-master instead
     if ($ENV{TEST_NGINX_USE_VALGRIND}) {
         require Test::More;
         Test::More::plan(skip_all => 'needs a master process and two workers');
