@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds each fuzzer with libFuzzer, AddressSanitizer and UndefinedBehavior
 # sanitizer, runs it for the given seconds on its seed corpus, and prints
-# executions and coverage.  Findings land in build/fuzz/<target>/crash-*.
+# executions, edges covered (cov), features (ft) and corpus size from
+# libFuzzer's final stats.  Findings land in build/fuzz/<target>/crash-*.
 set -euo pipefail
 
 seconds=${1:-60}
@@ -26,6 +27,19 @@ for t in json phone answer; do
         -print_final_stats=1 corpus "$top/fuzz/corpus/$t" \
         > "$work/log" 2>&1) || { tail -40 "$work/log"; exit 1; }
 
-    grep -E '^stat::number_of_executed_units|^#[0-9]+ *DONE' "$work/log" \
-        | tail -2
+    # libFuzzer's final status line: "#N DONE cov: C ft: F corp: K/SIZE ..."
+    # (the last status line if DONE is missing), and its final stats.
+    done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE ' "$work/log" | tail -1)
+    [ -n "$done_line" ] || \
+        done_line=$(grep -E '^#[0-9]+[[:space:]]+[A-Z]+ .*cov: ' "$work/log" \
+            | tail -1)
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" \
+        | tail -1)
+    [ -n "$execs" ] || execs=$(echo "$done_line" | sed -n 's/^#\([0-9]*\).*/\1/p')
+    cov=$(echo "$done_line" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
+    ft=$(echo "$done_line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+    corp=$(echo "$done_line" | sed -n 's/.* corp: \([0-9]*\)\/\([^ ]*\).*/\1 inputs (\2)/p')
+    printf '%s\n' "$done_line"
+    printf 'fuzz_%s: executions %s, cov %s edges, ft %s features, corpus %s\n' \
+        "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}"
 done
