@@ -585,26 +585,7 @@ mock
 
 
 
-=== TEST 33: embedded TCP mock with tcp_reset: an RST, not a FIN
---- config
-    location = /up {
-        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2/backend;
-    }
---- tcp_listen: $TEST_NGINX_RAND_PORT_2
---- tcp_reply eval
-"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
---- tcp_reset
---- request
-GET /up
---- error_code: 502
---- error_log
-recv() failed (104: Connection reset by peer) while reading response header from upstream
---- no_error_log
-upstream prematurely closed connection
-
-
-
-=== TEST 34: a skipped block is never run
+=== TEST 33: a skipped block is never run
 --- SKIP
 --- config
     location = /t { return 500; }

@@ -1203,7 +1203,6 @@ sub _start_tcp_server {
         reply_delay => $delay,
         query_len   => $qlen,
         no_close    => defined _v($block, 'tcp_no_close'),
-        reset       => defined _v($block, 'tcp_reset'),
         shutdown    => _sval(_v($block, 'tcp_shutdown')),
         read_timeout => _block_timeout($block),
     );
@@ -1542,12 +1541,10 @@ C<no_error_log> patterns to make them fail.
 C<tcp_listen> (port or unix socket path), C<tcp_reply> (string, array of
 pieces, or C<sub { my $query = shift; ... }>), C<tcp_reply_delay>,
 C<tcp_query> (expected bytes, one test), C<tcp_query_len> (one test),
-C<tcp_no_close>, C<tcp_shutdown>, C<tcp_reset> (after the reply, close
-abortively: SO_LINGER 0, so the kernel sends an RST, not a FIN; the
-peer's next read fails with "Connection reset by peer"). The server is
-(re)started for every repetition. Without C<tcp_query>/C<tcp_query_len> it
-reads until a complete HTTP request (headers plus Content-Length or
-chunked body) or 100 ms of silence, then replies.
+C<tcp_no_close>, C<tcp_shutdown>. The server is (re)started for every
+repetition. Without C<tcp_query>/C<tcp_query_len> it reads until a complete
+HTTP request (headers plus Content-Length or chunked body) or 100 ms of
+silence, then replies.
 
 =head1 TEST COUNTS
 

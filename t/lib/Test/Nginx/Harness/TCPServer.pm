@@ -4,9 +4,7 @@ package Test::Nginx::Harness::TCPServer;
 # "--- tcp_query" sections of the phoneval Test::Nginx::Socket harness.
 # Every accepted connection: optional shutdown (tcp_shutdown), read the
 # query, append it to a record file, wait tcp_reply_delay, send the reply,
-# close (unless tcp_no_close).  With tcp_reset the close is abortive:
-# SO_LINGER on with a zero timeout, so the kernel sends an RST instead of a
-# FIN and the peer's next read fails with ECONNRESET.
+# close (unless tcp_no_close).
 
 use strict;
 use warnings;
@@ -15,13 +13,12 @@ use IO::Socket::INET ();
 use IO::Socket::UNIX ();
 use IO::Select ();
 use POSIX ();
-use Socket ();
 use Time::HiRes ();
 use File::Temp ();
 
 # start(listen => PORT | /path.sock, reply => STR | [STR..] | CODE,
 #       reply_delay => SECS, query_len => N, no_close => BOOL,
-#       reset => BOOL, shutdown => 0|1|2, read_timeout => SECS)
+#       shutdown => 0|1|2, read_timeout => SECS)
 sub start {
     my ($class, %o) = @_;
     my $listen = $o{listen};
@@ -48,14 +45,7 @@ sub start {
         while (1) {
             my $c = $srv->accept or next;
             _serve($c, $recfile, \%o);
-            if ($o{reset}) {
-                # l_onoff 1, l_linger 0: close() discards anything unsent
-                # and sends an RST
-                setsockopt($c, Socket::SOL_SOCKET(), Socket::SO_LINGER(),
-                           pack('ii', 1, 0))
-                    or warn "tcp_reset: SO_LINGER: $!\n";
-                close $c;
-            } elsif ($o{no_close}) { push @keep, $c } else { close $c }
+            if ($o{no_close}) { push @keep, $c } else { close $c }
         }
         POSIX::_exit(0);
     }
