@@ -29,7 +29,9 @@
 #   $TEST_NGINX_RAND_PORT_3  nobody listens (connection refused)
 #   $TEST_NGINX_RAND_PORT_4  the block's fault (an nginx location)
 #   $TEST_NGINX_PV_TCP_PORT  the embedded TCP mock (cut-short answer, then
-#                            a FIN, or with --- tcp_reset an RST)
+#                            a FIN)
+#   $TEST_NGINX_PV_RST_PORT  the file's reset mock (the same cut-short
+#                            answer, then an RST)
 # A bulk's calls go through a round-robin upstream of PORT_1, the fault,
 # PORT_1: the calls start in the contacts' order, so the second one, for
 # the middle contact, is the one that hits the fault.  (The fault cannot
@@ -40,9 +42,17 @@
 use Test::Nginx::Socket 'no_plan';
 use lib 't/inc';
 use PhonevalTest;
+use PhonevalMocks qw(reset_mock);
 
 # a port for the embedded TCP mock (upstream Test::Nginx takes a number)
 $ENV{TEST_NGINX_PV_TCP_PORT} ||= server_port() + 1;
+
+# the reset mock, for the whole file
+$ENV{TEST_NGINX_PV_RST_PORT} ||= server_port() + 2;
+reset_mock($ENV{TEST_NGINX_PV_RST_PORT},
+           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+           . "Content-Length: 1000\r\nConnection: close\r\n\r\n"
+           . '{"status":"VALID_CONFIRMED","linetype":"MOBILE",');
 
 no_shuffle();
 
@@ -816,18 +826,12 @@ validation timed out
     }
     location = /_pv {
         internal;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_PV_TCP_PORT/ok;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PV_RST_PORT/ok;
     }
     location = /_pv_ok {
         internal;
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
     }
---- tcp_listen eval
-$ENV{TEST_NGINX_PV_TCP_PORT}
---- tcp_reply eval
-"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
-. '{"status":"VALID_CONFIRMED","linetype":"MOBILE",'
---- tcp_reset
 --- timeout: 2
 --- more_headers
 Content-Type: application/json
@@ -854,7 +858,7 @@ upstream prematurely closed connection
 --- http_config
     upstream pv_bulk {
         server 127.0.0.1:$TEST_NGINX_RAND_PORT_1 max_fails=0;
-        server 127.0.0.1:$TEST_NGINX_PV_TCP_PORT max_fails=0;
+        server 127.0.0.1:$TEST_NGINX_PV_RST_PORT max_fails=0;
         server 127.0.0.1:$TEST_NGINX_RAND_PORT_1 max_fails=0;
     }
 --- config
@@ -887,12 +891,6 @@ upstream prematurely closed connection
         internal;
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
     }
---- tcp_listen eval
-$ENV{TEST_NGINX_PV_TCP_PORT}
---- tcp_reply eval
-"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
-. '{"status":"VALID_CONFIRMED","linetype":"MOBILE",'
---- tcp_reset
 --- timeout: 2
 --- more_headers
 Content-Type: application/json
@@ -939,18 +937,12 @@ upstream prematurely closed connection
     }
     location = /_pv {
         internal;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_PV_TCP_PORT/ok;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_PV_RST_PORT/ok;
     }
     location = /_pv_ok {
         internal;
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
     }
---- tcp_listen eval
-$ENV{TEST_NGINX_PV_TCP_PORT}
---- tcp_reply eval
-"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
-. '{"status":"VALID_CONFIRMED","linetype":"MOBILE",'
---- tcp_reset
 --- timeout: 2
 --- more_headers
 Content-Type: application/json
@@ -977,7 +969,7 @@ upstream prematurely closed connection
 --- http_config
     upstream pv_bulk {
         server 127.0.0.1:$TEST_NGINX_RAND_PORT_1 max_fails=0;
-        server 127.0.0.1:$TEST_NGINX_PV_TCP_PORT max_fails=0;
+        server 127.0.0.1:$TEST_NGINX_PV_RST_PORT max_fails=0;
         server 127.0.0.1:$TEST_NGINX_RAND_PORT_1 max_fails=0;
     }
 --- config
@@ -1010,12 +1002,6 @@ upstream prematurely closed connection
         internal;
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
     }
---- tcp_listen eval
-$ENV{TEST_NGINX_PV_TCP_PORT}
---- tcp_reply eval
-"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
-. '{"status":"VALID_CONFIRMED","linetype":"MOBILE",'
---- tcp_reset
 --- timeout: 2
 --- more_headers
 Content-Type: application/json

@@ -31,8 +31,9 @@ my $out = $ARGV[0] // 't/400-faults.t';
 #           refused  $TEST_NGINX_RAND_PORT_3, where nobody listens
 #           tcp      the embedded TCP mock: headers promising 1000 bytes,
 #                    part of a JSON answer, then the connection closes
-#                    (with tcp_reset => 1: abortively, SO_LINGER 0, so the
-#                    kernel sends an RST instead of a FIN)
+#           rst      the file's reset mock (t/inc/PhonevalMocks.pm): the
+#                    same answer prefix, then an abortive close (SO_LINGER
+#                    0), so the kernel sends an RST instead of a FIN
 #   verdict          the verdict the contact gets (PENDING for faults)
 #   retry            Retry-After of the 503 under on_error reject
 #   log              error-log lines expected (sub: gets the number of
@@ -86,8 +87,7 @@ my @faults = (
     {
         key     => 'reset',
         title   => 'connection reset mid-answer (Content-Length 1000, 48 bytes sent, then an RST)',
-        target  => 'tcp',
-        tcp_reset => 1,
+        target  => 'rst',
         verdict => 'PENDING',
         retry   => 30,
         log     => sub {
@@ -343,6 +343,7 @@ sub block {
     # where the faulty phone's call goes
     my $addr = $f->{target} eq 'refused' ? '127.0.0.1:$TEST_NGINX_RAND_PORT_3'
              : $f->{target} eq 'tcp'     ? '127.0.0.1:$TEST_NGINX_PV_TCP_PORT'
+             : $f->{target} eq 'rst'     ? '127.0.0.1:$TEST_NGINX_PV_RST_PORT'
              :                             '127.0.0.1:$TEST_NGINX_RAND_PORT_4';
 
     my $http_config = '';
@@ -419,7 +420,6 @@ _EOC_
         $b .= "--- tcp_reply eval\n"
             . '"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"' . "\n"
             . q!. '{"status":"VALID_CONFIRMED","linetype":"MOBILE",'! . "\n";
-        $b .= "--- tcp_reset\n" if $f->{tcp_reset};
     }
     $b .= "--- timeout: $client_timeout\n";
     $b .= "--- more_headers\nContent-Type: application/json\n";
@@ -484,7 +484,9 @@ my $head = <<'_EOT_';
 #   $TEST_NGINX_RAND_PORT_3  nobody listens (connection refused)
 #   $TEST_NGINX_RAND_PORT_4  the block's fault (an nginx location)
 #   $TEST_NGINX_PV_TCP_PORT  the embedded TCP mock (cut-short answer, then
-#                            a FIN, or with --- tcp_reset an RST)
+#                            a FIN)
+#   $TEST_NGINX_PV_RST_PORT  the file's reset mock (the same cut-short
+#                            answer, then an RST)
 # A bulk's calls go through a round-robin upstream of PORT_1, the fault,
 # PORT_1: the calls start in the contacts' order, so the second one, for
 # the middle contact, is the one that hits the fault.  (The fault cannot
@@ -495,9 +497,17 @@ my $head = <<'_EOT_';
 use Test::Nginx::Socket 'no_plan';
 use lib 't/inc';
 use PhonevalTest;
+use PhonevalMocks qw(reset_mock);
 
 # a port for the embedded TCP mock (upstream Test::Nginx takes a number)
 $ENV{TEST_NGINX_PV_TCP_PORT} ||= server_port() + 1;
+
+# the reset mock, for the whole file
+$ENV{TEST_NGINX_PV_RST_PORT} ||= server_port() + 2;
+reset_mock($ENV{TEST_NGINX_PV_RST_PORT},
+           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+           . "Content-Length: 1000\r\nConnection: close\r\n\r\n"
+           . '{"status":"VALID_CONFIRMED","linetype":"MOBILE",');
 
 no_shuffle();
 

@@ -16,7 +16,7 @@ use warnings;
 use Exporter 'import';
 
 our @EXPORT_OK = qw(pv_mocks $StandardAnswers seen_mocks
-                    $TS fwd fwd_re exact_re crm seen cf);
+                    $TS fwd fwd_re exact_re crm seen cf reset_mock);
 
 # ---- the "pv" mocks (t/100 .. t/120, t/150) ------------------------------
 #
@@ -201,4 +201,60 @@ sub cf {
     return ',"customFields":[{"id":"cf_S","field_value":"' . $status . '"}]';
 }
 
+# ---- a provider that resets the connection (t/4*.t) ----------------------
+#
+# reset_mock(PORT, ANSWER_PREFIX): a forked TCP server of the test file
+# itself, so that it works the same under the bundled harness and
+# upstream Test::Nginx (neither has an abortive close among its sections).
+# For each connection it reads the request head, sends the answer prefix
+# (a status line, headers, part of a body), then closes with SO_LINGER 0:
+# the kernel sends an RST, not a FIN.  Stopped when the file ends.
+
+my @ResetMocks;
+
+sub reset_mock {
+    my ($port, $answer) = @_;
+
+    require IO::Socket::INET;
+    require Socket;
+    require POSIX;
+
+    my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                    LocalPort => $port, Listen => 16,
+                                    ReuseAddr => 1, Proto => 'tcp')
+        or die "reset mock on port $port: $!\n";
+
+    my $pid = fork // die "fork: $!\n";
+
+    if ($pid == 0) {
+        $SIG{TERM} = sub { POSIX::_exit(0) };
+
+        while (1) {
+            my $c = $srv->accept or next;
+            my $head = '';
+            while ($head !~ /\r\n\r\n/) {
+                my $n = sysread $c, $head, 4096, length $head;
+                last unless $n;
+            }
+            syswrite $c, $answer;
+            setsockopt $c, Socket::SOL_SOCKET(), Socket::SO_LINGER(),
+                       pack('ii', 1, 0);
+            close $c;
+        }
+    }
+
+    close $srv;
+    push @ResetMocks, [$pid, $$];
+    return $pid;
+}
+
+END {
+    for my $m (@ResetMocks) {
+        next unless $m->[1] == $$;          # not in a forked child
+        kill 'TERM', $m->[0];
+        waitpid $m->[0], 0;
+    }
+}
+
 1;
+
