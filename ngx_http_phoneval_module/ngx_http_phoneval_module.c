@@ -914,6 +914,15 @@ ngx_http_phoneval_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    /* the URI is used as written: a variable would never be evaluated */
+
+    if (ngx_http_script_variables_count(&value[1])) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" URI \"%V\" must not contain variables",
+                           &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
     *field = value[1];
 
     return NGX_CONF_OK;

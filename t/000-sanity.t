@@ -480,3 +480,25 @@ cache lifetime "3651d" is too long: at most 10y
 --- must_die
 --- error_log
 "phoneval_max_contacts" 10 is less than "phoneval_max_phones" 50
+
+
+
+=== TEST 34: phoneval_pass with a variable: refused, it would be used as written
+--- config
+    location /contacts/ {
+        phoneval_pass /_pv/$host;
+    }
+--- must_die
+--- error_log
+"phoneval_pass" URI "/_pv/$host" must not contain variables
+
+
+
+=== TEST 35: phoneval_notify with a variable: refused the same way
+--- config
+    location /contacts/ {
+        phoneval_notify /_hook$uri;
+    }
+--- must_die
+--- error_log
+"phoneval_notify" URI "/_hook$uri" must not contain variables
