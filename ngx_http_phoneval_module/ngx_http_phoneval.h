@@ -293,7 +293,7 @@ void ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key,
     size_t len, ngx_http_phoneval_verdict_t *v, time_t valid);
 ngx_int_t ngx_http_phoneval_budget_take(ngx_shm_zone_t *zone,
     time_t *retry_after);
-void ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone,
+time_t ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone,
     pv_answer_t *a, time_t late, ngx_log_t *log);
 void ngx_http_phoneval_budget_done(ngx_shm_zone_t *zone);
 void ngx_http_phoneval_count_request(ngx_shm_zone_t *zone,

@@ -298,6 +298,7 @@ static void
 ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
     ngx_http_phoneval_item_t *item, ngx_int_t rc)
 {
+    time_t                         block;
     ngx_uint_t                     status;
     pv_answer_t                    a;
     pv_verdict_e                   v;
@@ -345,9 +346,10 @@ ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
     pv_answer_parse(item->answer, item->answer_len, &a);
 
     /* phoneval_timeout cancels a call: no answer is older than that */
-    ngx_http_phoneval_budget_update(plcf->zone, &a,
-                                    (time_t) (plcf->timeout / 1000 + 1),
-                                    sr->connection->log);
+    block = ngx_http_phoneval_budget_update(plcf->zone, &a,
+                                            (time_t) (plcf->timeout / 1000
+                                                      + 1),
+                                            sr->connection->log);
 
     switch (a.status) {
 
@@ -392,6 +394,11 @@ ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
                    && ctx->retry_after < 60)
         {
             ctx->retry_after = 60;
+        }
+
+        /* the block this answer started in the zone, which may be longer */
+        if (block > ctx->retry_after) {
+            ctx->retry_after = block;
         }
 
         goto done;

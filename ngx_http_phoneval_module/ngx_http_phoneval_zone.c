@@ -630,15 +630,16 @@ busy:
 /*
  * What an answer says about the budget.  "late" is how old an answer can
  * be when it arrives (its call's phoneval_timeout): a provider window that
- * ends later than that after the recorded one is a new window.
+ * ends later than that after the recorded one is a new window.  Returns
+ * how long the zone now makes no calls because of this answer, 0 if not.
  */
 
-void
+time_t
 ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
     time_t late, ngx_log_t *log)
 {
     long                        remain;
-    time_t                      now, stop, seconds, reset;
+    time_t                      now, stop, seconds, reset, wait;
     ngx_uint_t                  log_key;
     ngx_http_phoneval_zctx_t   *zctx;
     ngx_http_phoneval_shctx_t  *sh;
@@ -647,6 +648,7 @@ ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
 
     now = ngx_time();
     log_key = 0;
+    wait = 0;
 
     if (zone == NULL) {
         if (a->status == PV_BP_API_KEY_INVALID_OR_DEPLETED
@@ -733,6 +735,12 @@ ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone, pv_answer_t *a,
         break;
     }
 
+    if (a->status == PV_BP_RATE_LIMIT_EXCEEDED
+        || a->status == PV_BP_API_KEY_INVALID_OR_DEPLETED)
+    {
+        wait = ngx_max(sh->blocked_until, sh->key_blocked_until) - now;
+    }
+
     ngx_shmtx_unlock(&zctx->shpool->mutex);
 
 done:
@@ -743,6 +751,8 @@ done:
                       "API_KEY_INVALID_OR_DEPLETED: the API key is wrong "
                       "or has no credits left; no calls for 60s");
     }
+
+    return wait > 0 ? wait : 0;
 }
 
 

@@ -533,7 +533,41 @@ Content-Type: application/json
 
 
 
-=== TEST 15: a call shared by concurrent requests costs one unit of budget
+=== TEST 15: RATE_LIMIT_EXCEEDED without ratelimit_seconds under phoneval_on_error reject: the request that got it learns the block it started (the zone's window, 3600 s), not the default 30
+--- http_config
+    phoneval_zone zone=pv:1m rate=100r/1h;
+--- config
+    location /contacts/ {
+        phoneval                 on;
+        phoneval_pass            /_pv;
+        phoneval_api_key         pv-test-key-0042;
+        phoneval_on_error        reject;
+        phoneval_cache           pv;
+        phoneval_result          status  cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+--- request eval
+[
+"POST /contacts/\n{\"phone\":\"+12095550149\"}",
+"POST /contacts/\n{\"phone\":\"+12095550142\"}",
+"GET /_log/provider",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[503, 503, 200]
+--- response_headers_like eval
+["Retry-After: (?:359\\d|3600)", "Retry-After: (?:359\\d|3600)", ""]
+--- response_body eval
+[
+'{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550149","status":"PENDING"}]}',
+'{"statusCode":503,"message":"phone validation is unavailable, retry later","error":"Service Unavailable","phoneval":[{"index":null,"path":"phone","input":"+12095550142","status":"PENDING"}]}',
+::call('+12095550149'),
+]
+
+
+
+=== TEST 16: a call shared by concurrent requests costs one unit of budget
 rate=1r/300s; /fan sends two writes of the same number at once (the
 provider answers after 0.5 s): both get the verdict from the one call.
 --- http_config
@@ -579,7 +613,7 @@ qr/"provider_calls":\{"ok":1,.*"no_budget":0,.*"budget":\{"rate":1,"period":300,
 
 
 
-=== TEST 16: a huge ratelimit_seconds in RATE_LIMIT_EXCEEDED is clamped to a day: the stop holds, Retry-After is 86400
+=== TEST 17: a huge ratelimit_seconds in RATE_LIMIT_EXCEEDED is clamped to a day: the stop holds, Retry-After is 86400
 1e300 once became LONG_MAX and "now + LONG_MAX" wrapped, so the block never
 took effect and Retry-After was 9223372036854775807.
 --- http_config
@@ -617,7 +651,7 @@ qr/"no_budget":1,.*"blocked_seconds":(?:86400|8639\d)\}/,
 
 
 
-=== TEST 17: a huge ratelimit_seconds with ratelimit_remain 0 on a verdict: no call until the (clamped) window ends
+=== TEST 18: a huge ratelimit_seconds with ratelimit_remain 0 on a verdict: no call until the (clamped) window ends
 The string "99999999999999999999999" is a day; ratelimit_remain 1e300 on
 the next answer is a million, not a wrapped count.
 --- http_config
@@ -653,7 +687,7 @@ Content-Type: application/json
 
 
 
-=== TEST 18: a huge ratelimit_remain is clamped, not wrapped: calls go on
+=== TEST 19: a huge ratelimit_remain is clamped, not wrapped: calls go on
 --- http_config
     phoneval_zone zone=pv:1m;
 --- config
@@ -681,7 +715,7 @@ Content-Type: application/json
 
 
 
-=== TEST 19: Retry-After is at most a day, also when the zone's own window is longer
+=== TEST 20: Retry-After is at most a day, also when the zone's own window is longer
 --- http_config
     phoneval_zone zone=pv:1m rate=1r/30d;
 --- config
@@ -715,7 +749,7 @@ Content-Type: application/json
 
 
 
-=== TEST 20: the provider's remainder counts the calls still in flight: "1 left" with another call out means none left
+=== TEST 21: the provider's remainder counts the calls still in flight: "1 left" with another call out means none left
 phoneval_concurrency 2: the calls for 0171 and 0172 start together; 0171
 answers at once with ratelimit_remain 1 while 0172 (0.5 s) is still out,
 so the account may have nothing left: 0173 gets no call.
@@ -748,7 +782,7 @@ qr/"provider_calls":\{"ok":2,.*"no_budget":1,/,
 
 
 
-=== TEST 21: an answer that arrives last with a larger remainder gives back no calls in the same window
+=== TEST 22: an answer that arrives last with a larger remainder gives back no calls in the same window
 0172 (0.5 s, "5 left") and 0173 (at once, "0 left") start together: 0173
 answers first and leaves none; 0172's "5 left" comes later but may have
 been computed before 0173's call was counted, so the next request still
@@ -782,7 +816,7 @@ Content-Type: application/json
 
 
 
-=== TEST 22: a call given up by phoneval_timeout no longer counts as in flight
+=== TEST 23: a call given up by phoneval_timeout no longer counts as in flight
 The call for 0145 (0.5 s) is cancelled after 200 ms.  0171 then says "1
 left": with nothing in flight that is one more call, for 0142 (whose own
 "9999 left" in the same window gives nothing back), and 0143 gets none.
@@ -827,7 +861,7 @@ validation timed out after 200 ms with 1 of 1 provider calls unanswered
 
 
 
-=== TEST 23: an answer whose window ends much later than the recorded one starts a new window: its remainder counts
+=== TEST 24: an answer whose window ends much later than the recorded one starts a new window: its remainder counts
 0171 says "1 left, 300 s"; 0175 then says "50 left, 3000 s": that window
 ends long after the first one plus phoneval_timeout, so it is a new window
 and not the same one seen late.  0142 ("9999 left, 300 s", within the new
