@@ -935,6 +935,13 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
             res.line_type = v->line_type;
             res.e164 = v->e164;
             res.country = v->country;
+
+            /* normalize writes only the number that was sent */
+            if (acf.normalize && pc->item
+                && !pv_phone_e164_agrees(&pc->item->phone, v->e164))
+            {
+                res.keep_phone = 1;
+            }
         }
 
         rc = pv_annotate_contact(ctx->body, ctx->body_len, pc->contact, &acf,

@@ -136,6 +136,13 @@ int pv_country_parse(const pv_u_char *s, size_t len, char out[3]);
 size_t pv_cache_key(const pv_phone_t *ph, const char *country, int express,
     pv_u_char *out);
 
+/*
+ * 1 if the provider's "+<digits>" is the number of ph (same digits after a
+ * '+'; a national number's digits without leading zeros at its end, after
+ * a country code of at most three digits), else 0.
+ */
+int pv_phone_e164_agrees(const pv_phone_t *ph, const char *e164);
+
 
 /* ---- provider request -------------------------------------------------- */
 

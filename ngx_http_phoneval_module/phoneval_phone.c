@@ -789,3 +789,45 @@ pv_cache_key(const pv_phone_t *ph, const char *country, int express,
 
     return (size_t) (p - out);
 }
+
+
+/*
+ * Whether the provider's E.164 number is the phone that was sent, so that
+ * phoneval_normalize never writes another number over a contact's (a
+ * provider's slip, or an answer tampered with on the way).  After a '+'
+ * the digits must be the same.  A national number's digits, less leading
+ * zeros (a trunk prefix), must end the E.164 digits after a country code
+ * of at most three digits; a national number typed with its country code
+ * ("1 209 ...") may equal them.  Other trunk prefixes ("8" in Russia) do
+ * not agree: the client's text is kept.
+ */
+
+int
+pv_phone_e164_agrees(const pv_phone_t *ph, const char *e164)
+{
+    size_t       n, m;
+    const char  *d, *national;
+
+    if (e164 == NULL || e164[0] != '+') {
+        return 0;
+    }
+
+    d = e164 + 1;
+    n = strlen(d);
+
+    if (ph->plus) {
+        return n == ph->ndigits && memcmp(d, ph->digits, n) == 0;
+    }
+
+    national = ph->digits;
+    m = ph->ndigits;
+
+    while (m && *national == '0') {
+        national++;
+        m--;
+    }
+
+    return m != 0 && n >= m && n - m <= 3
+           && memcmp(d + (n - m), national, m) == 0;
+}
+

@@ -743,3 +743,37 @@ Content-Type: application/json
 --- no_error_log
 [error]
 [warn]
+
+
+
+=== TEST 22: phoneval_normalize writes only the number that was sent: an answer for another number (a provider's slip, or an answer tampered with) leaves the client's phone as it was, while the verdict is written
+--- http_config eval
+$::Mocks . <<'_EOC_'
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_3;
+        location / {
+            echo_read_request_body;
+            echo '{"status":"VALID_CONFIRMED","linetype":"FIXED_LINE","countrycode":"GB","formatinternational":"+44 20 7946 0958"}';
+        }
+    }
+_EOC_
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv_other;
+        phoneval_api_key pv-TESTKEY;
+        phoneval_normalize on;
+        phoneval_result status cf_S;
+        phoneval_result e164 cf_E;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv_other { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_3/; }
+--- request eval
+"POST /contacts/\n" . '[{"phone":"(415) 555-1234","country":"US"},{"phone":"+1 415 555 1234"},{"phone":"020 7946 0958","country":"GB"}]'
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+::fwd("POST /contacts/", '[{"phone":"(415) 555-1234","country":"US","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"},{"id":"cf_E","field_value":"+442079460958"}]},{"phone":"+1 415 555 1234","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"},{"id":"cf_E","field_value":"+442079460958"}]},{"phone":"+442079460958","country":"GB","customFields":[{"id":"cf_S","field_value":"VALID_CONFIRMED"},{"id":"cf_E","field_value":"+442079460958"}]}]')
+--- no_error_log
+[error]
+[warn]

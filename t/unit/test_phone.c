@@ -702,6 +702,49 @@ test_phone_literal(void)
 }
 
 
+/* phoneval_normalize writes only the number that was sent */
+
+static void
+test_e164_agrees(void)
+{
+    size_t      i;
+    pv_phone_t  ph;
+
+    static const struct {
+        const char  *in;
+        const char  *e164;
+        int          agrees;
+    } cases[] = {
+        { "+1 209 555 0142", "+12095550142", 1 },
+        { "+1 209 555 0142", "+12095550143", 0 },
+        { "+1 209 555 0142", "+112095550142", 0 },
+        { "+5105550143", "+15105550143", 0 },        /* P1: never repaired */
+        { "(209) 555-0142", "+12095550142", 1 },
+        { "1 209 555 0142", "+12095550142", 1 },     /* with its own CC */
+        { "(415) 555-1234", "+442079460958", 0 },    /* another number */
+        { "06 5550 0100", "+390655500100", 1 },      /* P6: Italy keeps 0 */
+        { "020 7946 0958", "+442079460958", 1 },     /* UK trunk 0 */
+        { "0209 555 0100", "+12095550100", 1 },
+        { "8 912 345 67 89", "+79123456789", 0 },    /* trunk 8: kept */
+        { "2095550142", "+99992095550142", 0 },      /* CC of 4 digits */
+        { "2095550142", "12095550142", 0 },          /* no '+' */
+        { "2095550142", "+", 0 },
+        { "2095550142", "", 0 },
+        { "0000", "+10000", 0 },                     /* only zeros */
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        PV_CHECK_INT(pv_phone_normalize((const pv_u_char *) cases[i].in,
+                                        strlen(cases[i].in), &ph),
+                     PV_PHONE_OK);
+        PV_CHECK_INT(pv_phone_e164_agrees(&ph, cases[i].e164),
+                     cases[i].agrees);
+    }
+
+    PV_CHECK_INT(pv_phone_e164_agrees(&ph, NULL), 0);
+}
+
+
 int
 main(void)
 {
@@ -714,6 +757,7 @@ main(void)
     test_phone_rc_text();
     test_country();
     test_cache_key();
+    test_e164_agrees();
 
     PV_TEST_DONE("test_phone");
 }
