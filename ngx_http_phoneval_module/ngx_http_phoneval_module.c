@@ -493,6 +493,7 @@ ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_phoneval_loc_conf_t *conf = child;
 
     ngx_uint_t                      i;
+    pv_doc_want_t                  *want;
     ngx_shm_zone_t                **zones;
     ngx_http_phoneval_main_conf_t  *pmcf;
 
@@ -629,6 +630,14 @@ ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     /* a contact costs work and memory with or without a phone */
     conf->doc.max_contacts = conf->max_contacts;
+
+    want = ngx_palloc(cf->pool, pv_doc_want_size());
+    if (want == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    pv_doc_want_init(want, &conf->doc);
+    conf->doc.want = want;
 
     if (conf->enable) {
         return ngx_http_phoneval_check(cf, conf);

@@ -451,7 +451,20 @@ typedef struct {
     size_t                   max_contacts;     /* 0: no limit */
     int                      full_scan;        /* tests: skip the one-pass
                                                   scan (phoneval_scan.c) */
+    const struct pv_doc_want_s  *want;         /* pv_doc_want_init() of this
+                                                  configuration, or NULL:
+                                                  each scan builds it */
 } pv_doc_conf_t;
+
+/*
+ * The member names the one-pass scan looks for, built once per
+ * configuration: pv_doc_want_size() bytes, filled by pv_doc_want_init()
+ * from conf's names (which must outlive it), then set as conf->want.
+ */
+typedef struct pv_doc_want_s  pv_doc_want_t;
+
+size_t pv_doc_want_size(void);
+void pv_doc_want_init(pv_doc_want_t *want, const pv_doc_conf_t *conf);
 
 typedef struct {
     pv_root_e                root;

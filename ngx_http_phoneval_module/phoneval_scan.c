@@ -66,6 +66,14 @@ typedef struct {
 #define PV_SCAN_WANTED  6
 #define PV_SCAN_SHARED  0xff
 
+struct pv_doc_want_s {
+    size_t                   nwanted;
+    pv_scan_wanted_t         wanted[PV_SCAN_WANTED];
+    pv_u_char                slots[64];     /* by pv_scan_slot(): 0 none,
+                                               k: wanted[k - 1],
+                                               PV_SCAN_SHARED: several */
+};
+
 /* a wanted name's slot, from its length and first bytes */
 #define pv_scan_slot(word, n)                                                 \
     (unsigned) ((((word) ^ (uint64_t) (n)) * 0x9e3779b97f4a7c15ULL) >> 58)
@@ -83,11 +91,7 @@ typedef struct {
     size_t                   cap;
     size_t                   bulk;        /* the bulk array's '[' or 0 */
     size_t                   nnames;
-    size_t                   nwanted;
-    pv_scan_wanted_t         wanted[PV_SCAN_WANTED];
-    pv_u_char                slots[64];     /* by pv_scan_slot(): 0 none,
-                                               k: wanted[k - 1],
-                                               PV_SCAN_SHARED: several */
+    const pv_doc_want_t     *want;
     pv_scan_frame_t          frames[PV_SCAN_DEPTH];
     pv_scan_name_t           names[PV_SCAN_OPEN_NAMES];
 } pv_scan_t;
@@ -101,8 +105,8 @@ static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start,
     size_t end);
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
-static void pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len,
-    unsigned names);
+static void pv_scan_want(pv_doc_want_t *want, const pv_u_char *name,
+    size_t len, unsigned names);
 static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 
@@ -126,6 +130,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     pv_json_span_t   *span;
     pv_scan_frame_t  *f;
     pv_json_fault_t   fault;
+    pv_doc_want_t     want;
     pv_scan_t         s;
 
     s.p = p;
@@ -138,20 +143,12 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.cap = 0;
     s.bulk = 0;
     s.nnames = 0;
-    s.nwanted = 0;
-    memset(s.slots, 0, sizeof(s.slots));
+    s.want = conf->want;
 
-    pv_scan_want(&s, (const pv_u_char *) "customFields", 12,
-                 PV_DOC_NAME_CUSTOM_FIELDS);
-    pv_scan_want(&s, (const pv_u_char *) "tags", 4, PV_DOC_NAME_TAGS);
-    pv_scan_want(&s, (const pv_u_char *) "locationId", 10,
-                 PV_DOC_NAME_LOCATION_ID);
-    pv_scan_want(&s, conf->phone_field, conf->phone_field_len,
-                 PV_DOC_NAME_PHONE);
-    pv_scan_want(&s, conf->country_field, conf->country_field_len,
-                 PV_DOC_NAME_COUNTRY);
-    pv_scan_want(&s, conf->bulk_field, conf->bulk_field_len,
-                 PV_DOC_NAME_BULK);
+    if (s.want == NULL) {
+        pv_doc_want_init(&want, conf);
+        s.want = &want;
+    }
 
     depth = 0;
     f = NULL;
@@ -491,11 +488,11 @@ pv_scan_add_contact(pv_scan_t *s)
 static int
 pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 {
-    size_t            i, n, k;
-    pv_contact_t     *c;
-    pv_doc_rc_e       rc;
-    pv_json_item_t    item;
-    pv_scan_wanted_t *w;
+    size_t                   i, n, k;
+    pv_contact_t            *c;
+    pv_doc_rc_e              rc;
+    pv_json_item_t           item;
+    const pv_scan_wanted_t  *w;
 
     c = (f->role == PV_SCAN_ROOT) ? &s->root : &s->list[s->nlist - 1];
     c->members_end = end;
@@ -504,14 +501,14 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 
     n = f->key_end - f->key_start - 2;
 
-    k = s->slots[pv_scan_slot(f->key_word, n)];
+    k = s->want->slots[pv_scan_slot(f->key_word, n)];
 
     if (k == 0) {
         return PV_SCAN_OK;
     }
 
-    for (i = (k == PV_SCAN_SHARED) ? 0 : k - 1; i < s->nwanted; i++) {
-        w = &s->wanted[i];
+    for (i = (k == PV_SCAN_SHARED) ? 0 : k - 1; i < s->want->nwanted; i++) {
+        w = &s->want->wanted[i];
 
         if (w->len == n && w->word == f->key_word
             && (n <= 8 || memcmp(s->p + f->key_start + 1, w->name, n) == 0))
@@ -653,6 +650,33 @@ pv_scan_finish(pv_scan_t *s, pv_doc_t *doc)
 }
 
 
+size_t
+pv_doc_want_size(void)
+{
+    return sizeof(pv_doc_want_t);
+}
+
+
+void
+pv_doc_want_init(pv_doc_want_t *want, const pv_doc_conf_t *conf)
+{
+    want->nwanted = 0;
+    memset(want->slots, 0, sizeof(want->slots));
+
+    pv_scan_want(want, (const pv_u_char *) "customFields", 12,
+                 PV_DOC_NAME_CUSTOM_FIELDS);
+    pv_scan_want(want, (const pv_u_char *) "tags", 4, PV_DOC_NAME_TAGS);
+    pv_scan_want(want, (const pv_u_char *) "locationId", 10,
+                 PV_DOC_NAME_LOCATION_ID);
+    pv_scan_want(want, conf->phone_field, conf->phone_field_len,
+                 PV_DOC_NAME_PHONE);
+    pv_scan_want(want, conf->country_field, conf->country_field_len,
+                 PV_DOC_NAME_COUNTRY);
+    pv_scan_want(want, conf->bulk_field, conf->bulk_field_len,
+                 PV_DOC_NAME_BULK);
+}
+
+
 /*
  * A name the members are matched against.  Names given twice (the phone
  * member called "tags", say) share one entry with all their bits, as
@@ -660,7 +684,7 @@ pv_scan_finish(pv_scan_t *s, pv_doc_t *doc)
  */
 
 static void
-pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len,
+pv_scan_want(pv_doc_want_t *want, const pv_u_char *name, size_t len,
     unsigned names)
 {
     size_t             i;
@@ -674,8 +698,8 @@ pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len,
 
     word = pv_scan_word(name, len, len);
 
-    for (i = 0; i < s->nwanted; i++) {
-        w = &s->wanted[i];
+    for (i = 0; i < want->nwanted; i++) {
+        w = &want->wanted[i];
 
         if (w->len == len && w->word == word
             && memcmp(w->name, name, len) == 0)
@@ -685,14 +709,14 @@ pv_scan_want(pv_scan_t *s, const pv_u_char *name, size_t len,
         }
     }
 
-    w = &s->wanted[s->nwanted++];
+    w = &want->wanted[want->nwanted++];
     w->word = word;
     w->len = len;
     w->name = name;
     w->names = names;
 
-    slot = &s->slots[pv_scan_slot(word, len)];
-    *slot = (*slot == 0) ? (pv_u_char) s->nwanted : PV_SCAN_SHARED;
+    slot = &want->slots[pv_scan_slot(word, len)];
+    *slot = (*slot == 0) ? (pv_u_char) want->nwanted : PV_SCAN_SHARED;
 }
 
 

@@ -35,7 +35,7 @@
 
 
 static const pv_doc_conf_t  doc_conf = {
-    S("phone"), S("country"), S("contacts"), 512, 0, 0
+    S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL
 };
 
 
