@@ -110,12 +110,20 @@ static void pv_scan_want(pv_doc_want_t *want, const pv_u_char *name,
 static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 
-/* most gaps are empty or one space: one test each before the loop */
+/*
+ * Most gaps are empty or one space (", " and ": " of the usual
+ * serializers): a test or two each before the loop.
+ */
 
 #define pv_scan_ws(p, len, pos)                                               \
     if (pos < len && p[pos] <= ' ') {                                         \
-        while (pos < len && pv_json_is_ws(p[pos])) {                          \
+        if (p[pos] == ' ' && len - pos > 1 && p[pos + 1] > ' ') {            \
             pos++;                                                            \
+                                                                              \
+        } else {                                                              \
+            while (pos < len && pv_json_is_ws(p[pos])) {                      \
+                pos++;                                                        \
+            }                                                                 \
         }                                                                     \
     }
 
