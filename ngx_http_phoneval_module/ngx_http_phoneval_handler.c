@@ -897,6 +897,7 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
     pv_edit_t                     *edits;
     pv_result_t                    res;
     pv_annotate_conf_t             acf;
+    pv_annotate_memo_t             memo;
     ngx_http_phoneval_verdict_t   *v;
     ngx_http_phoneval_contact_t   *pc;
     ngx_http_phoneval_loc_conf_t  *plcf;
@@ -915,6 +916,9 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
     edits = NULL;
     nedits = 0;
     cap = 0;
+
+    /* the contacts of a bulk body mostly share their result texts */
+    ngx_memzero(&memo, sizeof(pv_annotate_memo_t));
 
     for (i = 0; i < ctx->doc.ncontacts; i++) {
         pc = &ctx->contacts[i];
@@ -944,8 +948,10 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
             }
         }
 
-        rc = pv_annotate_contact(ctx->body, ctx->body_len, pc->contact, &acf,
-                                 &res, &pool, &edits, &nedits, &cap);
+        rc = pv_annotate_contact_memo(ctx->body, ctx->body_len, pc->contact,
+                                      &acf, &res, &pool, &edits, &nedits,
+                                      &cap,
+                                      ctx->doc.ncontacts > 1 ? &memo : NULL);
 
         if (rc == PV_ANNOTATE_ECUSTOMFIELDS) {
             ngx_str_t  msg = ngx_string("\"customFields\" must be an array");

@@ -67,6 +67,8 @@ static int pv_annotate_match(const pv_u_char *p, size_t len,
     const pv_annotate_conf_t *conf, const pv_annotate_text_t *t);
 static int pv_annotate_texts(const pv_annotate_conf_t *conf,
     const pv_result_t *res, pv_annotate_text_t *t, pv_pool_t *pool);
+static int pv_annotate_same(const pv_annotate_conf_t *conf,
+    const pv_result_t *a, const pv_result_t *b);
 static void pv_annotate_raw(const pv_result_t *res, pv_item_e item,
     pv_u_char *tmp, const pv_u_char **s, size_t *n, int *number);
 static int pv_annotate_append(const pv_annotate_conf_t *conf,
@@ -85,7 +87,18 @@ pv_annotate_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
     const pv_annotate_conf_t *conf, const pv_result_t *res, pv_pool_t *pool,
     pv_edit_t **edits, size_t *nedits, size_t *cap)
 {
-    size_t               n, elen;
+    return pv_annotate_contact_memo(p, len, c, conf, res, pool, edits, nedits,
+                                    cap, NULL);
+}
+
+
+int
+pv_annotate_contact_memo(const pv_u_char *p, size_t len,
+    const pv_contact_t *c, const pv_annotate_conf_t *conf,
+    const pv_result_t *res, pv_pool_t *pool, pv_edit_t **edits,
+    size_t *nedits, size_t *cap, pv_annotate_memo_t *memo)
+{
+    size_t               n, elen, size;
     pv_u_char           *buf;
     pv_annotate_ctx_t    ctx;
     pv_annotate_text_t  *t, local[PV_ANNOTATE_LOCAL];
@@ -141,8 +154,30 @@ pv_annotate_contact(const pv_u_char *p, size_t len, const pv_contact_t *c,
         }
     }
 
-    if (pv_annotate_texts(conf, res, t, pool) != 0) {
-        return -1;
+    size = conf->ntargets * sizeof(pv_annotate_text_t);
+
+    if (memo != NULL && memo->texts != NULL
+        && pv_annotate_same(conf, &memo->res, res))
+    {
+        memcpy(t, memo->texts, size);
+
+    } else {
+        if (pv_annotate_texts(conf, res, t, pool) != 0) {
+            return -1;
+        }
+
+        if (memo != NULL) {
+            if (memo->texts == NULL) {
+                memo->texts = pv_alloc(pool, size);
+                if (memo->texts == NULL) {
+                    return -1;
+                }
+            }
+
+            /* no target is done yet: the copy serves any contact */
+            memcpy(memo->texts, t, size);
+            memo->res = *res;
+        }
     }
 
     if (conf->output == PV_OUTPUT_FIELDS) {
@@ -474,6 +509,61 @@ pv_annotate_texts(const pv_annotate_conf_t *conf, const pv_result_t *res,
     }
 
     return 0;
+}
+
+
+/* 1 if pv_annotate_texts() renders the same texts for a and b */
+
+static int
+pv_annotate_same(const pv_annotate_conf_t *conf, const pv_result_t *a,
+    const pv_result_t *b)
+{
+    size_t       i;
+    const char  *x, *y;
+
+    if (a->kind != b->kind) {
+        return 0;
+    }
+
+    if (a->kind != PV_RESULT_VERDICT) {
+        return 1;                       /* every text is empty */
+    }
+
+    if (a->verdict != b->verdict || a->validated_at != b->validated_at) {
+        return 0;
+    }
+
+    for (i = 0; i < conf->ntargets; i++) {
+
+        switch (conf->targets[i].item) {
+
+        case PV_ITEM_LINE_TYPE:
+            x = a->line_type;
+            y = b->line_type;
+            break;
+
+        case PV_ITEM_E164:
+            x = a->e164;
+            y = b->e164;
+            break;
+
+        case PV_ITEM_COUNTRY:
+            x = a->country;
+            y = b->country;
+            break;
+
+        default:
+            continue;
+        }
+
+        if (x != y
+            && (x == NULL || y == NULL || strcmp(x, y) != 0))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

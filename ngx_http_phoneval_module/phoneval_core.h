@@ -595,6 +595,23 @@ int pv_annotate_contact(const pv_u_char *p, size_t len,
     const pv_result_t *res, pv_pool_t *pool, pv_edit_t **edits,
     size_t *nedits, size_t *cap);
 
+/*
+ * The texts rendered for the previous contact of a body, so that the
+ * contacts of a bulk body with the same result (status, time, ...) reuse
+ * them.  Zero it before the first contact; it refers to res's strings and
+ * to pool memory, so it lives as long as both, with one conf.
+ */
+typedef struct {
+    pv_result_t              res;
+    void                    *texts;        /* internal */
+} pv_annotate_memo_t;
+
+/* pv_annotate_contact() with a memo (NULL: none) */
+int pv_annotate_contact_memo(const pv_u_char *p, size_t len,
+    const pv_contact_t *c, const pv_annotate_conf_t *conf,
+    const pv_result_t *res, pv_pool_t *pool, pv_edit_t **edits,
+    size_t *nedits, size_t *cap, pv_annotate_memo_t *memo);
+
 
 /* ---- follow-up tags --------------------------------------------------- */
 

@@ -150,6 +150,10 @@ static const pv_result_t  r_esc = {
 };
 
 
+/* run() reuses rendered texts across contacts, as the module does */
+static int  run_memo = 1;
+
+
 /* scan, annotate every contact with res[i] (the last one repeats) */
 
 static int
@@ -157,12 +161,15 @@ run(const char *body, size_t len, const pv_annotate_conf_t *ac,
     const pv_result_t *const *res, size_t nres, pv_arena_t *a,
     pv_u_char **out, size_t *out_len, size_t *out_nedits)
 {
-    int               rc;
-    size_t            i, nedits, cap, size;
-    pv_doc_t          doc;
-    pv_edit_t        *edits;
-    pv_u_char        *end;
-    pv_json_error_t   err;
+    int                  rc;
+    size_t               i, nedits, cap, size;
+    pv_doc_t             doc;
+    pv_edit_t           *edits;
+    pv_u_char           *end;
+    pv_json_error_t      err;
+    pv_annotate_memo_t   memo;
+
+    memset(&memo, 0, sizeof(pv_annotate_memo_t));
 
     if (pv_doc_scan((const pv_u_char *) body, len, &doc_conf, &a->pool, &doc,
                     &err, NULL)
@@ -176,10 +183,11 @@ run(const char *body, size_t len, const pv_annotate_conf_t *ac,
     cap = 0;
 
     for (i = 0; i < doc.ncontacts; i++) {
-        rc = pv_annotate_contact((const pv_u_char *) body, len,
-                                 &doc.contacts[i], ac,
-                                 res[i < nres ? i : nres - 1], &a->pool,
-                                 &edits, &nedits, &cap);
+        rc = pv_annotate_contact_memo((const pv_u_char *) body, len,
+                                      &doc.contacts[i], ac,
+                                      res[i < nres ? i : nres - 1], &a->pool,
+                                      &edits, &nedits, &cap,
+                                      run_memo ? &memo : NULL);
         if (rc != 0) {
             return rc;
         }
@@ -242,6 +250,21 @@ golden_n(int line, const char *body, const pv_annotate_conf_t *ac,
 
     PV_CHECK_INT(pv_json_validate(out, len, 512, &a.pool, NULL),
                  PV_JSON_OK);
+
+    /* the same without reusing texts across contacts */
+
+    run_memo = 0;
+    rc = run(body, strlen(body), ac, res, nres, &a, &out2, &len2, NULL);
+    run_memo = 1;
+
+    pv_test_run++;
+
+    if (rc != 0 || len2 != len || memcmp(out, out2, len) != 0) {
+        pv_test_failed++;
+        fprintf(stderr, "line %d: differs without the memo:\n  with:  %s\n"
+                "  without: %.*s\n", line, (const char *) out,
+                (int) len2, (const char *) out2);
+    }
 
     /* idempotent: the annotated body annotates to itself */
 
@@ -677,6 +700,79 @@ test_pretty(void)
 }
 
 
+/* reusing texts across contacts changes no output, whatever the order */
+
+static void
+test_memo(void)
+{
+    size_t       i, j, k, len, len2;
+    pv_u_char   *out, *out2;
+    pv_arena_t   a;
+
+    static const pv_result_t  r_ok_t1 = {
+        PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0 + 1, "MOBILE",
+        "+12095550142", "US", 0
+    };
+    static const pv_result_t  r_ok_e164 = {
+        PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0, "MOBILE",
+        "+12095550143", "US", 0
+    };
+    static const pv_result_t  r_ok_line = {
+        PV_RESULT_VERDICT, PV_VALID_CONFIRMED, T0, "LANDLINE",
+        "+12095550142", "CA", 0
+    };
+
+    const pv_result_t  *all[] = {
+        &r_ok, &r_ok_t1, &r_ok_e164, &r_ok_line, &r_unc, &r_inv, &r_pend,
+        &r_clear, &r_none, &r_esc, &r_ok
+    };
+    const pv_result_t  *seq[4];
+
+    const pv_annotate_conf_t  *confs[] = {
+        &cf3, &fields3, &fields6, &cfkey, &cfdup, &cfquote
+    };
+
+    static const char  body[] =
+        "{\"contacts\":[{\"phone\":\"+12095550142\"},"
+        "{\"phone\":\"+12095550142\",\"customFields\":[{\"id\":\"x\"}]},"
+        "{\"phone\":\"+12095550142\",\"confidence\":1},"
+        "{\"phone\":\"+12095550142\"}]}";
+
+    for (k = 0; k < sizeof(confs) / sizeof(confs[0]); k++) {
+        for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+            for (j = 0; j < sizeof(all) / sizeof(all[0]); j++) {
+                seq[0] = all[i];
+                seq[1] = all[j];
+                seq[2] = all[i];
+                seq[3] = all[i];
+
+                pv_arena_init(&a);
+
+                run_memo = 1;
+                PV_CHECK_INT(run(body, sizeof(body) - 1, confs[k], seq, 4,
+                                 &a, &out, &len, NULL), 0);
+                run_memo = 0;
+                PV_CHECK_INT(run(body, sizeof(body) - 1, confs[k], seq, 4,
+                                 &a, &out2, &len2, NULL), 0);
+                run_memo = 1;
+
+                pv_test_run++;
+
+                if (len != len2 || memcmp(out, out2, len) != 0) {
+                    pv_test_failed++;
+                    fprintf(stderr, "memo: conf %zu, results %zu %zu:\n"
+                            "  with:    %.*s\n  without: %.*s\n", k, i, j,
+                            (int) len, (const char *) out, (int) len2,
+                            (const char *) out2);
+                }
+
+                pv_arena_free(&a);
+            }
+        }
+    }
+}
+
+
 static void
 test_bulk(void)
 {
@@ -1086,6 +1182,7 @@ main(void)
     test_targets();
     test_pretty();
     test_bulk();
+    test_memo();
     test_edits_array();
     test_nomem();
     test_random();
