@@ -15,8 +15,14 @@
 
 #define PV_DOC_MAX_DEPTH  512
 
-/* spans allocated with the index: a single contact needs no more */
-#define PV_DOC_SPANS      32
+/*
+ * Spans allocated with the index: a single contact needs no more than
+ * PV_DOC_SPANS, and real bodies have fewer containers than one per
+ * PV_DOC_SPAN_BYTES bytes, so that a bulk body seldom grows its index.
+ */
+#define PV_DOC_SPANS       32
+#define PV_DOC_SPAN_BYTES  64
+#define PV_DOC_SPANS_MAX   16384      /* all an index records */
 
 
 static pv_doc_rc_e pv_doc_contact(const pv_u_char *p, size_t len,
@@ -37,7 +43,7 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     pv_pool_t *pool, pv_doc_t *doc, pv_json_error_t *err, long *bad_index)
 {
     long              n, i;
-    size_t            root, arr;
+    size_t            root, arr, spans;
     unsigned          max_depth;
     pv_doc_rc_e       rc;
     pv_json_index_t  *index;
@@ -64,15 +70,24 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
      * nested value.
      */
 
+    spans = len / PV_DOC_SPAN_BYTES;
+
+    if (spans < PV_DOC_SPANS) {
+        spans = PV_DOC_SPANS;
+
+    } else if (spans > PV_DOC_SPANS_MAX) {
+        spans = PV_DOC_SPANS_MAX;
+    }
+
     index = pv_alloc(pool, sizeof(pv_json_index_t)
-                           + PV_DOC_SPANS * sizeof(pv_json_span_t));
+                           + spans * sizeof(pv_json_span_t));
     if (index == NULL) {
         return PV_DOC_ENOMEM;
     }
 
     index->spans = (pv_json_span_t *) (index + 1);
     index->n = 0;
-    index->cap = PV_DOC_SPANS;
+    index->cap = spans;
     doc->index = index;
 
     max_depth = conf->max_depth ? conf->max_depth : PV_DOC_MAX_DEPTH;

@@ -23,6 +23,7 @@
 #define PV_SCAN_NAMES       32     /* names in one object, likewise */
 #define PV_SCAN_OPEN_NAMES  256    /* names of all open objects */
 #define PV_SCAN_CONTACTS    16     /* first allocation of a contact list */
+#define PV_SCAN_CONTACT_BYTES  512 /* and one per this many bytes left */
 
 
 typedef enum {
@@ -100,7 +101,7 @@ typedef struct {
 static int pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent,
     pv_scan_frame_t *f, size_t pos);
 static int pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f);
-static pv_contact_t *pv_scan_add_contact(pv_scan_t *s);
+static pv_contact_t *pv_scan_add_contact(pv_scan_t *s, size_t pos);
 static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start,
     size_t end);
@@ -403,7 +404,7 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
             return PV_SCAN_SLOW;            /* the full path counts them */
         }
 
-        c = pv_scan_add_contact(s);
+        c = pv_scan_add_contact(s, pos);
         if (c == NULL) {
             return PV_SCAN_ENOMEM;
         }
@@ -457,14 +458,33 @@ pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f)
 }
 
 
+/*
+ * A contact opening at pos.  The first allocation guesses from the bytes
+ * left how many will follow (a real contact takes more than
+ * PV_SCAN_CONTACT_BYTES), so that a bulk body seldom copies its list.
+ */
+
 static pv_contact_t *
-pv_scan_add_contact(pv_scan_t *s)
+pv_scan_add_contact(pv_scan_t *s, size_t pos)
 {
     size_t         cap;
     pv_contact_t  *c, *list;
 
     if (s->nlist == s->cap) {
-        cap = s->cap ? s->cap * 2 : PV_SCAN_CONTACTS;
+        if (s->cap) {
+            cap = s->cap * 2;
+
+        } else {
+            cap = (s->len - pos) / PV_SCAN_CONTACT_BYTES;
+
+            if (s->conf->max_contacts && cap > s->conf->max_contacts) {
+                cap = s->conf->max_contacts;
+            }
+
+            if (cap < PV_SCAN_CONTACTS) {
+                cap = PV_SCAN_CONTACTS;
+            }
+        }
 
         if (cap > (size_t) -1 / sizeof(pv_contact_t)) {
             return NULL;
