@@ -42,8 +42,11 @@ typedef struct {
     size_t                   span;        /* the container's index slot */
     uint64_t                 filter[2];   /* a bit per name hash */
     size_t                   names;       /* its first name record */
-    unsigned                 object:1;
-    unsigned                 role:2;
+    size_t                   names_end;   /* and the last it may have */
+    pv_contact_t            *contact;     /* of a ROOT or CONTACT frame */
+    pv_u_char                object;
+    pv_u_char                role;
+    pv_u_char                close;       /* '}' or ']' */
     int                      have_country;
 } pv_scan_frame_t;
 
@@ -113,7 +116,8 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 /*
  * Most gaps are empty or one space (", " and ": " of the usual
- * serializers): a test or two each before the loop.
+ * serializers): a test or two each before the loop.  pv_scan_ws1() is
+ * for the gaps after ',' and ':', which are mostly one space.
  */
 
 #define pv_scan_ws(p, len, pos)                                               \
@@ -125,6 +129,16 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
             while (pos < len && pv_json_is_ws(p[pos])) {                      \
                 pos++;                                                        \
             }                                                                 \
+        }                                                                     \
+    }
+
+#define pv_scan_ws1(p, len, pos)                                              \
+    if (len - pos > 1 && p[pos] == ' ' && p[pos + 1] > ' ') {                \
+        pos++;                                                                \
+                                                                              \
+    } else {                                                                  \
+        while (pos < len && pv_json_is_ws(p[pos])) {                          \
+            pos++;                                                            \
         }                                                                     \
     }
 
@@ -180,8 +194,17 @@ value:
 
     c = p[pos];
 
-    if (f != NULL && f->role == PV_SCAN_LIST && c != '{') {
-        return PV_SCAN_SLOW;
+    /* most values are strings */
+
+    if (c == '"') {
+        start = pv_json_plain_string(p, len, pos);
+        pos = start ? start : pv_json_string_at(p, len, pos, &esc, &fault);
+
+        if (pos == 0) {
+            return PV_SCAN_SLOW;
+        }
+
+        goto after;
     }
 
     switch (c) {
@@ -214,12 +237,7 @@ value:
             goto name;
         }
 
-        goto value;
-
-    case '"':
-        start = pv_json_plain_string(p, len, pos);
-        pos = start ? start : pv_json_string_at(p, len, pos, &esc, &fault);
-        break;
+        goto element;
 
     case '-': case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
@@ -260,7 +278,7 @@ after:
         return pos == len ? pv_scan_finish(&s, doc) : PV_SCAN_SLOW;
     }
 
-    if (f->role == PV_SCAN_ROOT || f->role == PV_SCAN_CONTACT) {
+    if (f->contact != NULL) {
         rc = pv_scan_member(&s, f, vend);
         if (rc != PV_SCAN_OK) {
             return rc;
@@ -275,16 +293,16 @@ after:
 
     if (c == ',') {
         pos++;
-        pv_scan_ws(p, len, pos);
+        pv_scan_ws1(p, len, pos);
 
         if (f->object) {
             goto name;
         }
 
-        goto value;
+        goto element;
     }
 
-    if (c != (f->object ? '}' : ']')) {
+    if (c != f->close) {
         return PV_SCAN_SLOW;
     }
 
@@ -298,11 +316,8 @@ close:
         span->next = s.index->n;
     }
 
-    if (f->role == PV_SCAN_CONTACT) {
-        s.list[s.nlist - 1].close = pos;
-
-    } else if (f->role == PV_SCAN_ROOT) {
-        s.root.close = pos;
+    if (f->contact != NULL) {
+        f->contact->close = pos;
     }
 
     s.nnames = f->names;
@@ -342,9 +357,19 @@ name:
     }
 
     pos++;
-    pv_scan_ws(p, len, pos);
+    pv_scan_ws1(p, len, pos);
 
     f->value = pos;
+
+    goto value;
+
+element:
+
+    /* an element of f's array starts at pos: a list holds only objects */
+
+    if (pos == len || (f->role == PV_SCAN_LIST && p[pos] != '{')) {
+        return PV_SCAN_SLOW;
+    }
 
     goto value;
 }
@@ -380,11 +405,18 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     }
 
     f->object = (s->p[pos] == '{');
+    f->close = f->object ? '}' : ']';
     f->filter[0] = 0;
     f->filter[1] = 0;
     f->names = s->nnames;
+    f->names_end = s->nnames + PV_SCAN_NAMES;
+    f->contact = NULL;
     f->have_country = 0;
     f->role = PV_SCAN_NONE;
+
+    if (f->names_end > PV_SCAN_OPEN_NAMES) {
+        f->names_end = PV_SCAN_OPEN_NAMES;
+    }
 
     if (parent == NULL) {
         if (!f->object) {
@@ -424,6 +456,7 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     c->phone_state = PV_PHONE_ABSENT;
     c->members_end = pos + 1;
     c->json_index = index;
+    f->contact = c;
 
     return PV_SCAN_OK;
 }
@@ -522,7 +555,7 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
     pv_json_item_t           item;
     const pv_scan_wanted_t  *w;
 
-    c = (f->role == PV_SCAN_ROOT) ? &s->root : &s->list[s->nlist - 1];
+    c = f->contact;
     c->members_end = end;
 
     /* most members are none of the names pv_doc_member() looks for */
@@ -590,9 +623,7 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
     const pv_u_char  *q;
     pv_scan_name_t   *k;
 
-    if (s->nnames - f->names == PV_SCAN_NAMES
-        || s->nnames == PV_SCAN_OPEN_NAMES)
-    {
+    if (s->nnames == f->names_end) {
         return -1;
     }
 
