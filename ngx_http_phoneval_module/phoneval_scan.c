@@ -38,6 +38,7 @@ typedef struct {
     size_t                   key_start;   /* the member being read */
     size_t                   key_end;
     uint64_t                 key_word;    /* its first bytes, as hashed */
+    size_t                   key_len;     /* its name's length */
     size_t                   value;       /* its value's first byte */
     size_t                   span;        /* the container's index slot */
     uint64_t                 filter[2];   /* a bit per name hash */
@@ -47,6 +48,7 @@ typedef struct {
     pv_u_char                object;
     pv_u_char                role;
     pv_u_char                close;       /* '}' or ']' */
+    pv_u_char                key_slot;    /* pv_scan_slot() of the name */
     int                      have_country;
 } pv_scan_frame_t;
 
@@ -350,10 +352,14 @@ name:
     f->key_start = start;
     f->key_end = pos;
 
-    pv_scan_ws(p, len, pos);
+    /* the colon mostly follows the name at once */
 
     if (pos == len || p[pos] != ':') {
-        return PV_SCAN_SLOW;
+        pv_scan_ws(p, len, pos);
+
+        if (pos == len || p[pos] != ':') {
+            return PV_SCAN_SLOW;
+        }
     }
 
     pos++;
@@ -560,9 +566,8 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 
     /* most members are none of the names pv_doc_member() looks for */
 
-    n = f->key_end - f->key_start - 2;
-
-    k = s->want->slots[pv_scan_slot(f->key_word, n)];
+    n = f->key_len;
+    k = s->want->slots[f->key_slot];
 
     if (k == 0) {
         return PV_SCAN_OK;
@@ -637,9 +642,14 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
         memcpy(&b, q + n - 8, 8);
     }
 
-    f->key_word = a;
-
     h = (a ^ (uint64_t) n) * 0x9e3779b97f4a7c15ULL;
+
+    /* the member's dispatch needs the same product (pv_scan_slot()) */
+
+    f->key_word = a;
+    f->key_len = n;
+    f->key_slot = (pv_u_char) (h >> 58);
+
     h ^= b * 0xc2b2ae3d27d4eb4fULL;
     h ^= h >> 29;
 
