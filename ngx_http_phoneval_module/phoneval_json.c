@@ -1868,12 +1868,35 @@ pv_json_quote(const pv_u_char *s, size_t len, pv_u_char *out)
 {
     size_t                   i, run;
     pv_u_char                c, *o;
+#if PV_JSON_SWAR
+    uint64_t                 x;
+#endif
     static const pv_u_char   hex[] = "0123456789abcdef";
 
     o = out;
     *o++ = '"';
 
     for (i = 0; i < len; i++) {
+
+#if PV_JSON_SWAR
+        /* printable ASCII, eight bytes at a time (out has room for it) */
+
+        while (len - i >= 8) {
+            x = pv_json_load8(s + i);
+
+            if (pv_json_special8(x) != 0) {
+                break;
+            }
+
+            memcpy(o, &x, 8);
+            o += 8;
+            i += 8;
+        }
+
+        if (i == len) {
+            break;
+        }
+#endif
 
         /* runs of bytes that need no escape are copied whole */
 

@@ -764,6 +764,9 @@ test_decode(void)
 }
 
 
+static void test_quote_random(void);
+
+
 static void
 test_quote(void)
 {
@@ -810,6 +813,104 @@ test_quote(void)
     memset(back, 0x01, 40);
     n = pv_json_quote(back, 40, out);
     PV_CHECK_INT(n, 2 + 6 * 40);
+
+    test_quote_random();
+}
+
+
+/* pv_json_quote() byte by byte, as its contract says */
+
+static size_t
+ref_quote(const pv_u_char *s, size_t len, pv_u_char *out)
+{
+    size_t                   i;
+    pv_u_char                c, *o;
+    static const pv_u_char   hex[] = "0123456789abcdef";
+
+    o = out;
+    *o++ = '"';
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = c;
+
+        } else if (c < 0x20) {
+            *o++ = '\\';
+
+            switch (c) {
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            default:
+                *o++ = 'u';
+                *o++ = '0';
+                *o++ = '0';
+                *o++ = hex[c >> 4];
+                *o++ = hex[c & 0xf];
+            }
+
+        } else if (c == 0xe2 && len - i >= 3 && s[i + 1] == 0x80
+                   && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+        {
+            memcpy(o, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+            o += 6;
+            i += 2;
+
+        } else {
+            *o++ = c;
+        }
+    }
+
+    *o++ = '"';
+
+    return (size_t) (o - out);
+}
+
+
+/* random texts of every length around the eight-byte steps */
+
+static void
+test_quote_random(void)
+{
+    size_t           i, j, len, n, r;
+    pv_u_char        text[48], out[2 + 6 * 48], want[2 + 6 * 48];
+    unsigned long long  state;
+
+    static const pv_u_char  bytes[] = {
+        '"', '\\', '\n', 0x01, 0x1f, 0xe2, 0x80, 0xa8, 0xa9, 0xc3, 0x7f,
+        ' ', '~', '/'
+    };
+
+    state = 42;
+
+    for (i = 0; i < 40000; i++) {
+        len = i % 48;
+
+        for (j = 0; j < len; j++) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            r = (size_t) (state >> 33);
+
+            /* mostly plain letters, so that whole words go through */
+            text[j] = (r % 8 != 0) ? (pv_u_char) ('a' + r % 26)
+                                   : bytes[(r >> 8) % sizeof(bytes)];
+        }
+
+        n = pv_json_quote(text, len, out);
+        r = ref_quote(text, len, want);
+
+        pv_test_run++;
+
+        if (n != r || memcmp(out, want, n) != 0) {
+            pv_test_failed++;
+            fprintf(stderr, "quote differs from the reference at %zu\n", i);
+            break;
+        }
+    }
 }
 
 
