@@ -62,9 +62,9 @@ static int pv_annotate_fields(const pv_u_char *p, size_t len,
 static int pv_annotate_customfields(const pv_u_char *p, size_t len,
     const pv_contact_t *c, const pv_annotate_conf_t *conf,
     pv_result_kind_e kind, pv_annotate_text_t *t, pv_annotate_ctx_t *ctx);
-static int pv_annotate_match(const pv_u_char *p, size_t len,
-    const pv_json_index_t *index, const pv_json_item_t *entry,
-    const pv_annotate_conf_t *conf, const pv_annotate_text_t *t);
+static int pv_annotate_match(const pv_u_char *p, const pv_json_iter_t *parent,
+    const pv_json_item_t *entry, const pv_annotate_conf_t *conf,
+    const pv_annotate_text_t *t);
 static int pv_annotate_texts(const pv_annotate_conf_t *conf,
     const pv_result_t *res, pv_annotate_text_t *t, pv_pool_t *pool);
 static int pv_annotate_same(const pv_annotate_conf_t *conf,
@@ -313,7 +313,7 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
     while (pv_json_iter_next(&it, &item)) {
         removed = 0;
 
-        i = pv_annotate_match(p, len, c->json_index, &item, conf, t);
+        i = pv_annotate_match(p, &it, &item, conf, t);
 
         if (i >= 0) {
             if (kind == PV_RESULT_NONE || t[i].done) {
@@ -353,11 +353,11 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
 /* the target an entry is for, by its "id" or "key" string; -1: none */
 
 static int
-pv_annotate_match(const pv_u_char *p, size_t len,
-    const pv_json_index_t *index, const pv_json_item_t *entry,
-    const pv_annotate_conf_t *conf, const pv_annotate_text_t *t)
+pv_annotate_match(const pv_u_char *p, const pv_json_iter_t *parent,
+    const pv_json_item_t *entry, const pv_annotate_conf_t *conf,
+    const pv_annotate_text_t *t)
 {
-    size_t                i;
+    size_t                i, raw;
     pv_json_iter_t        it;
     pv_json_item_t        m, id, key;
     const pv_json_item_t *v;
@@ -369,22 +369,42 @@ pv_annotate_match(const pv_u_char *p, size_t len,
     memset(&id, 0, sizeof(pv_json_item_t));
     memset(&key, 0, sizeof(pv_json_item_t));
 
-    pv_json_iter_init_index(&it, p, len, entry->start, index);
+    pv_json_iter_init_item(&it, parent, entry);
 
     while (pv_json_iter_next(&it, &m)) {
         if (m.type != PV_JSON_STRING) {
             continue;
         }
 
-        if (pv_json_string_eq(p, m.key_start, m.key_end,
-                              (const pv_u_char *) "id", 2))
-        {
-            id = m;
+        /*
+         * A name of two or three raw bytes is "id" or "key" only as
+         * those very bytes (an escape there decodes to '"', '\\', '/'
+         * or a control); longer ones may be escaped spellings.
+         */
 
-        } else if (pv_json_string_eq(p, m.key_start, m.key_end,
-                                     (const pv_u_char *) "key", 3))
-        {
-            key = m;
+        raw = m.key_end - m.key_start - 2;
+
+        if (raw == 2) {
+            if (p[m.key_start + 1] == 'i' && p[m.key_start + 2] == 'd') {
+                id = m;
+            }
+
+        } else if (raw == 3) {
+            if (memcmp(p + m.key_start + 1, "key", 3) == 0) {
+                key = m;
+            }
+
+        } else if (raw > 3) {
+            if (pv_json_string_eq(p, m.key_start, m.key_end,
+                                  (const pv_u_char *) "id", 2))
+            {
+                id = m;
+
+            } else if (pv_json_string_eq(p, m.key_start, m.key_end,
+                                         (const pv_u_char *) "key", 3))
+            {
+                key = m;
+            }
         }
     }
 

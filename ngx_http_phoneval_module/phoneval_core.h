@@ -319,6 +319,8 @@ typedef struct {
     int                      done;
     const pv_json_index_t   *index;     /* NULL: skip values by scanning */
     size_t                   span;      /* the next nested container's */
+    size_t                   item_span; /* the last item's, if a container
+                                           with a span, else (size_t) -1 */
 } pv_json_iter_t;
 
 /*
@@ -353,6 +355,12 @@ void pv_json_iter_init_index(pv_json_iter_t *it, const pv_u_char *p,
     size_t len, size_t open, const pv_json_index_t *index);
 /* 1: *item filled; 0: no more items (it->pos is then the closing bracket) */
 int pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item);
+/*
+ * pv_json_iter_init_index() over the container item that parent returned
+ * last, with the span parent found for it instead of searching.
+ */
+void pv_json_iter_init_item(pv_json_iter_t *it, const pv_json_iter_t *parent,
+    const pv_json_item_t *item);
 
 /*
  * Decodes the JSON string whose opening quote is at p[start] and whose

@@ -1667,6 +1667,7 @@ pv_json_iter_init(pv_json_iter_t *it, const pv_u_char *p, size_t len,
     it->done = (open >= len);
     it->index = NULL;
     it->span = 0;
+    it->item_span = (size_t) -1;
 }
 
 
@@ -1688,6 +1689,29 @@ pv_json_iter_init_index(pv_json_iter_t *it, const pv_u_char *p, size_t len,
         it->index = index;
         it->span = k + 1;
     }
+}
+
+
+void
+pv_json_iter_init_item(pv_json_iter_t *it, const pv_json_iter_t *parent,
+    const pv_json_item_t *item)
+{
+    size_t  k;
+
+    k = parent->item_span;
+
+    if (parent->index == NULL || k == (size_t) -1
+        || parent->index->spans[k].open != item->start)
+    {
+        pv_json_iter_init_index(it, parent->p, parent->len, item->start,
+                                parent->index);
+        return;
+    }
+
+    pv_json_iter_init(it, parent->p, parent->len, item->start);
+
+    it->index = parent->index;
+    it->span = k + 1;
 }
 
 
@@ -1757,6 +1781,7 @@ pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item)
     item->start = pos;
     c = p[pos];
     index = it->index;
+    it->item_span = (size_t) -1;
 
     if (c == '"') {
         item->end = pv_json_string_end(p, len, pos);
@@ -1774,6 +1799,7 @@ pv_json_iter_next(pv_json_iter_t *it, pv_json_item_t *item)
         if (k != (size_t) -1) {
             item->end = index->spans[k].close + 1;
             it->span = index->spans[k].next;
+            it->item_span = k;
 
         } else {
             item->end = pv_json_value_end(p, len, pos);

@@ -1054,7 +1054,7 @@ static void
 check_index_walk(const pv_u_char *p, size_t len, size_t open,
     const pv_json_index_t *index)
 {
-    pv_json_iter_t  it, plain;
+    pv_json_iter_t  it, plain, child, found;
     pv_json_item_t  item, want;
 
     pv_json_iter_init_index(&it, p, len, open, index);
@@ -1071,6 +1071,18 @@ check_index_walk(const pv_u_char *p, size_t len, size_t open,
         PV_CHECK_INT(item.type, want.type);
 
         if (item.type == PV_JSON_OBJECT || item.type == PV_JSON_ARRAY) {
+
+            /* the parent's span for the item is the one a search finds */
+
+            pv_json_iter_init_item(&child, &it, &item);
+            pv_json_iter_init_index(&found, p, len, item.start, index);
+
+            PV_CHECK(child.index == found.index);
+            PV_CHECK_INT(child.span, found.span);
+            PV_CHECK_INT(child.pos, found.pos);
+            PV_CHECK_INT(child.object, found.object);
+            PV_CHECK_INT(child.done, found.done);
+
             check_index_walk(p, len, item.start, index);
         }
     }
