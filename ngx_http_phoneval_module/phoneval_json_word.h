@@ -167,7 +167,7 @@ pv_json_plain_string(const pv_u_char *p, size_t len, size_t pos)
                     _mm_cmplt_epi8(v, lo)));
 
         if (b != 0) {
-            pos += (size_t) __builtin_ctz((unsigned) b);
+            pos += (unsigned) __builtin_ctz((unsigned) b);
             return p[pos] == '"' ? pos + 1 : 0;
         }
 

@@ -651,7 +651,6 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
     f->key_slot = (pv_u_char) (h >> 58);
 
     h ^= b * 0xc2b2ae3d27d4eb4fULL;
-    h ^= h >> 29;
 
     /* 128 bits: with 32 names at most, few names test the others */
 
