@@ -62,8 +62,14 @@ static int pv_annotate_fields(const pv_u_char *p, size_t len,
 static int pv_annotate_customfields(const pv_u_char *p, size_t len,
     const pv_contact_t *c, const pv_annotate_conf_t *conf,
     pv_result_kind_e kind, pv_annotate_text_t *t, pv_annotate_ctx_t *ctx);
+static int pv_annotate_entry(const pv_json_item_t *item, int i,
+    pv_result_kind_e kind, pv_annotate_text_t *t, pv_annotate_runs_t *runs,
+    pv_annotate_ctx_t *ctx);
 static int pv_annotate_match(const pv_u_char *p, const pv_json_iter_t *parent,
     const pv_json_item_t *entry, const pv_annotate_conf_t *conf,
+    const pv_annotate_text_t *t);
+static int pv_annotate_target(const pv_u_char *p, const pv_json_item_t *id,
+    const pv_json_item_t *key, const pv_annotate_conf_t *conf,
     const pv_annotate_text_t *t);
 static int pv_annotate_texts(const pv_annotate_conf_t *conf,
     const pv_result_t *res, pv_annotate_text_t *t, pv_pool_t *pool);
@@ -272,11 +278,12 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
     const pv_contact_t *c, const pv_annotate_conf_t *conf,
     pv_result_kind_e kind, pv_annotate_text_t *t, pv_annotate_ctx_t *ctx)
 {
-    int                  removed, i;
-    size_t               last_end, at;
+    int                  i;
+    size_t               last_end, at, k;
     pv_json_iter_t       it;
     pv_json_item_t       item, cf;
     pv_annotate_runs_t   runs;
+    const pv_cf_entry_t *e;
 
     /* the document scan found the member and the contact's last one */
 
@@ -308,31 +315,30 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
 
     memset(&runs, 0, sizeof(pv_annotate_runs_t));
 
-    pv_json_iter_init_index(&it, p, len, cf.start, c->json_index);
+    if (c->cf_open != 0 && c->cf_open == cf.start) {
 
-    while (pv_json_iter_next(&it, &item)) {
-        removed = 0;
+        /* the document scan recorded the entries and their ids */
 
-        i = pv_annotate_match(p, &it, &item, conf, t);
+        for (k = 0; k < c->cf_nentries; k++) {
+            e = &c->cf_entries[k];
 
-        if (i >= 0) {
-            if (kind == PV_RESULT_NONE || t[i].done) {
-                removed = 1;
+            i = (e->item.type == PV_JSON_OBJECT)
+                ? pv_annotate_target(p, &e->id, &e->key, conf, t) : -1;
 
-            } else {
-                t[i].done = 1;
-
-                if (pv_annotate_add(ctx, item.start, item.end, t[i].data,
-                                    t[i].len)
-                    != 0)
-                {
-                    return -1;
-                }
+            if (pv_annotate_entry(&e->item, i, kind, t, &runs, ctx) != 0) {
+                return -1;
             }
         }
 
-        if (pv_annotate_run_item(&runs, &item, removed, ctx) != 0) {
-            return -1;
+    } else {
+        pv_json_iter_init_index(&it, p, len, cf.start, c->json_index);
+
+        while (pv_json_iter_next(&it, &item)) {
+            i = pv_annotate_match(p, &it, &item, conf, t);
+
+            if (pv_annotate_entry(&item, i, kind, t, &runs, ctx) != 0) {
+                return -1;
+            }
         }
     }
 
@@ -350,6 +356,36 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
 }
 
 
+/* an entry of customFields, for target i (-1: none): kept or replaced */
+
+static int
+pv_annotate_entry(const pv_json_item_t *item, int i, pv_result_kind_e kind,
+    pv_annotate_text_t *t, pv_annotate_runs_t *runs, pv_annotate_ctx_t *ctx)
+{
+    int  removed;
+
+    removed = 0;
+
+    if (i >= 0) {
+        if (kind == PV_RESULT_NONE || t[i].done) {
+            removed = 1;
+
+        } else {
+            t[i].done = 1;
+
+            if (pv_annotate_add(ctx, item->start, item->end, t[i].data,
+                                t[i].len)
+                != 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    return pv_annotate_run_item(runs, item, removed, ctx);
+}
+
+
 /* the target an entry is for, by its "id" or "key" string; -1: none */
 
 static int
@@ -357,10 +393,9 @@ pv_annotate_match(const pv_u_char *p, const pv_json_iter_t *parent,
     const pv_json_item_t *entry, const pv_annotate_conf_t *conf,
     const pv_annotate_text_t *t)
 {
-    size_t                i, raw;
+    size_t                raw;
     pv_json_iter_t        it;
     pv_json_item_t        m, id, key;
-    const pv_json_item_t *v;
 
     if (entry->type != PV_JSON_OBJECT) {
         return -1;
@@ -408,12 +443,26 @@ pv_annotate_match(const pv_u_char *p, const pv_json_iter_t *parent,
         }
     }
 
+    return pv_annotate_target(p, &id, &key, conf, t);
+}
+
+
+/* the target of an entry with these "id" and "key" members; -1: none */
+
+static int
+pv_annotate_target(const pv_u_char *p, const pv_json_item_t *id,
+    const pv_json_item_t *key, const pv_annotate_conf_t *conf,
+    const pv_annotate_text_t *t)
+{
+    size_t                i;
+    const pv_json_item_t *v;
+
     for (i = 0; i < conf->ntargets; i++) {
         if (t[i].shadowed) {
             continue;
         }
 
-        v = conf->targets[i].by_key ? &key : &id;
+        v = conf->targets[i].by_key ? key : id;
 
         if (v->type == PV_JSON_STRING
             && pv_json_string_eq(p, v->start, v->end, conf->targets[i].name,

@@ -422,6 +422,18 @@ typedef enum {
     PV_PHONE_WRONG_TYPE        /* true/false/object/array: 400 */
 } pv_phone_state_e;
 
+/*
+ * An element of a contact's "customFields" array as the one-pass scan
+ * read it: the element (key_start == start) and, for an object, its
+ * "id" and "key" members when they are strings (else of type
+ * PV_JSON_NULL, and nothing else of them is set).
+ */
+typedef struct {
+    pv_json_item_t           item;
+    pv_json_item_t           id;
+    pv_json_item_t           key;
+} pv_cf_entry_t;
+
 typedef struct {
     long                     index;       /* -1 for a single contact */
     size_t                   open;        /* offset of '{' */
@@ -444,6 +456,16 @@ typedef struct {
     size_t                   members_end;     /* one past the last member's
                                                  value; open + 1 if none */
     const pv_json_index_t   *json_index;      /* the document's */
+
+    /*
+     * The elements of the "customFields" array that opens at cf_open, if
+     * the one-pass scan recorded them (cf_open 0: it did not, and the
+     * annotation walks the array); cf_first is the scan's own.
+     */
+    size_t                   cf_open;
+    size_t                   cf_first;
+    const pv_cf_entry_t     *cf_entries;
+    size_t                   cf_nentries;
 } pv_contact_t;
 
 #define pv_contact_has(item)  ((item)->key_end != 0)

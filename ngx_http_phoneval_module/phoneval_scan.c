@@ -24,13 +24,17 @@
 #define PV_SCAN_OPEN_NAMES  256    /* names of all open objects */
 #define PV_SCAN_CONTACTS    16     /* first allocation of a contact list */
 #define PV_SCAN_CONTACT_BYTES  512 /* and one per this many bytes left */
+#define PV_SCAN_ENTRIES     16     /* first allocation of customFields
+                                      entries */
 
 
 typedef enum {
     PV_SCAN_NONE = 0,
     PV_SCAN_ROOT,                  /* the root object */
     PV_SCAN_LIST,                  /* the root array or the bulk array */
-    PV_SCAN_CONTACT                /* an element of a list */
+    PV_SCAN_CONTACT,               /* an element of a list */
+    PV_SCAN_CF,                    /* the customFields array of a contact */
+    PV_SCAN_CF_ENTRY               /* an object element of one */
 } pv_scan_role_e;
 
 
@@ -45,6 +49,8 @@ typedef struct {
     size_t                   names;       /* its first name record */
     size_t                   names_end;   /* and the last it may have */
     pv_contact_t            *contact;     /* of a ROOT or CONTACT frame */
+    pv_contact_t            *owner;       /* of a CF frame */
+    size_t                   entry;       /* of a CF_ENTRY frame */
     pv_u_char                object;
     pv_u_char                role;
     pv_u_char                close;       /* '}' or ']' */
@@ -96,6 +102,9 @@ typedef struct {
     size_t                   nlist;
     size_t                   cap;
     size_t                   bulk;        /* the bulk array's '[' or 0 */
+    pv_cf_entry_t           *entries;     /* of all customFields arrays */
+    size_t                   nentries;
+    size_t                   entries_cap;
     size_t                   nnames;
     const pv_doc_want_t     *want;
     pv_scan_frame_t          frames[PV_SCAN_DEPTH];
@@ -108,6 +117,10 @@ static int pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent,
 static int pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f);
 static pv_contact_t *pv_scan_add_contact(pv_scan_t *s, size_t pos);
 static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
+static pv_cf_entry_t *pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf,
+    size_t pos);
+static int pv_scan_cf_element(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
+static void pv_scan_cf_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start,
     size_t end);
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
@@ -167,6 +180,9 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.nlist = 0;
     s.cap = 0;
     s.bulk = 0;
+    s.entries = NULL;
+    s.nentries = 0;
+    s.entries_cap = 0;
     s.nnames = 0;
     s.want = conf->want;
 
@@ -285,6 +301,14 @@ after:
         if (rc != PV_SCAN_OK) {
             return rc;
         }
+
+    } else if (f->role == PV_SCAN_CF_ENTRY) {
+        pv_scan_cf_member(&s, f, vend);
+
+    } else if (f->role == PV_SCAN_CF) {
+        if (pv_scan_cf_element(&s, f, vend) != PV_SCAN_OK) {
+            return PV_SCAN_ENOMEM;
+        }
     }
 
     if (pos == len) {
@@ -377,6 +401,8 @@ element:
         return PV_SCAN_SLOW;
     }
 
+    f->value = pos;
+
     goto value;
 }
 
@@ -417,6 +443,7 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     f->names = s->nnames;
     f->names_end = s->nnames + PV_SCAN_NAMES;
     f->contact = NULL;
+    f->owner = NULL;
     f->have_country = 0;
     f->role = PV_SCAN_NONE;
 
@@ -453,6 +480,31 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
         {
             f->role = PV_SCAN_LIST;
             s->bulk = pos;
+            return PV_SCAN_OK;
+        }
+
+        /* a contact's customFields array: its entries are recorded */
+
+        if (parent->contact != NULL && !f->object && parent->key_len == 12
+            && memcmp(s->p + parent->key_start + 1, "customFields", 12) == 0)
+        {
+            f->role = PV_SCAN_CF;
+            f->owner = parent->contact;
+            f->owner->cf_open = pos;
+            f->owner->cf_first = s->nentries;
+            f->owner->cf_nentries = 0;
+            return PV_SCAN_OK;
+        }
+
+        if (parent->role == PV_SCAN_CF) {
+            if (pv_scan_add_entry(s, parent, pos) == NULL) {
+                return PV_SCAN_ENOMEM;
+            }
+
+            if (f->object) {
+                f->role = PV_SCAN_CF_ENTRY;
+                f->entry = s->nentries - 1;
+            }
         }
 
         return PV_SCAN_OK;
@@ -547,6 +599,113 @@ pv_scan_add_contact(pv_scan_t *s, size_t pos)
     c->index = (long) s->nlist++;
 
     return c;
+}
+
+
+/* a new element of the customFields array cf, starting at pos */
+
+static pv_cf_entry_t *
+pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf, size_t pos)
+{
+    size_t          cap;
+    pv_cf_entry_t  *e, *entries;
+
+    if (s->nentries == s->entries_cap) {
+        cap = s->entries_cap ? s->entries_cap * 2 : PV_SCAN_ENTRIES;
+
+        if (cap > (size_t) -1 / sizeof(pv_cf_entry_t)) {
+            return NULL;
+        }
+
+        entries = pv_alloc(s->pool, cap * sizeof(pv_cf_entry_t));
+        if (entries == NULL) {
+            return NULL;
+        }
+
+        if (s->nentries) {
+            memcpy(entries, s->entries, s->nentries * sizeof(pv_cf_entry_t));
+        }
+
+        s->entries = entries;
+        s->entries_cap = cap;
+    }
+
+    e = &s->entries[s->nentries++];
+
+    e->item.type = pv_json_type_at(s->p, pos);
+    e->item.start = pos;
+    e->item.end = pos;
+    e->item.key_start = pos;
+    e->item.key_end = pos;
+
+    /* not a string: the rest of id and key is never read */
+    e->id.type = PV_JSON_NULL;
+    e->key.type = PV_JSON_NULL;
+
+    cf->owner->cf_nentries++;
+
+    return e;
+}
+
+
+/*
+ * An element of the customFields array f ended at end: a container got
+ * its entry when it opened, a scalar gets it now.
+ */
+
+static int
+pv_scan_cf_element(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
+{
+    pv_cf_entry_t  *e;
+
+    if (s->p[f->value] == '{' || s->p[f->value] == '[') {
+        e = &s->entries[s->nentries - 1];
+
+    } else {
+        e = pv_scan_add_entry(s, f, f->value);
+        if (e == NULL) {
+            return PV_SCAN_ENOMEM;
+        }
+    }
+
+    e->item.end = end;
+
+    return PV_SCAN_OK;
+}
+
+
+/*
+ * A member of a customFields entry ended at end: "id" and "key" with
+ * string values are kept (the names are not escaped in this pass).
+ */
+
+static void
+pv_scan_cf_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
+{
+    const pv_u_char  *name;
+    pv_json_item_t   *item;
+
+    if (s->p[f->value] != '"') {
+        return;
+    }
+
+    name = s->p + f->key_start + 1;
+
+    if (f->key_len == 2 && name[0] == 'i' && name[1] == 'd') {
+        item = &s->entries[f->entry].id;
+
+    } else if (f->key_len == 3 && memcmp(name, "key", 3) == 0) {
+        item = &s->entries[f->entry].key;
+
+    } else {
+        return;
+    }
+
+    item->type = PV_JSON_STRING;
+    item->start = f->value;
+    item->end = end;
+    item->key_start = f->key_start;
+    item->key_end = f->key_end;
 }
 
 
@@ -683,6 +842,25 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
 static int
 pv_scan_finish(pv_scan_t *s, pv_doc_t *doc)
 {
+    size_t  i;
+
+    /*
+     * The entries moved while they grew: now the contacts may point at
+     * theirs (the root is set up only when it is an object).
+     */
+
+    if (s->nentries != 0) {
+        if (s->frames[0].role == PV_SCAN_ROOT && s->root.cf_open) {
+            s->root.cf_entries = s->entries + s->root.cf_first;
+        }
+
+        for (i = 0; i < s->nlist; i++) {
+            if (s->list[i].cf_open) {
+                s->list[i].cf_entries = s->entries + s->list[i].cf_first;
+            }
+        }
+    }
+
     if (s->frames[0].role == PV_SCAN_ROOT && s->bulk != 0
         && s->root.phone_state != PV_PHONE_ABSENT)
     {
