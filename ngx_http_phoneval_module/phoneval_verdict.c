@@ -147,17 +147,21 @@ pv_civil_from_days(long long days, long long *year, int *month, int *day)
 }
 
 
+/* two decimal digits of v < 100, from a table of all hundred pairs */
+
 static pv_u_char *
-pv_put_digits(pv_u_char *p, long long v, int width)
+pv_put2(pv_u_char *p, unsigned v)
 {
-    int  i;
+    static const char  pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930"
+        "31323334353637383940414243444546474849505152535455565758596061"
+        "62636465666768697071727374757677787980818283848586878889909192"
+        "93949596979899";
 
-    for (i = width - 1; i >= 0; i--) {
-        p[i] = (pv_u_char) ('0' + v % 10);
-        v /= 10;
-    }
+    p[0] = (pv_u_char) pairs[2 * v];
+    p[1] = (pv_u_char) pairs[2 * v + 1];
 
-    return p + width;
+    return p + 2;
 }
 
 
@@ -190,17 +194,18 @@ pv_time_iso8601(time_t t, pv_u_char *out)
     pv_civil_from_days(days, &year, &month, &day);
 
     p = out;
-    p = pv_put_digits(p, year, 4);
+    p = pv_put2(p, (unsigned) (year / 100));
+    p = pv_put2(p, (unsigned) (year % 100));
     *p++ = '-';
-    p = pv_put_digits(p, month, 2);
+    p = pv_put2(p, (unsigned) month);
     *p++ = '-';
-    p = pv_put_digits(p, day, 2);
+    p = pv_put2(p, (unsigned) day);
     *p++ = 'T';
-    p = pv_put_digits(p, secs / 3600, 2);
+    p = pv_put2(p, (unsigned) (secs / 3600));
     *p++ = ':';
-    p = pv_put_digits(p, secs / 60 % 60, 2);
+    p = pv_put2(p, (unsigned) (secs / 60 % 60));
     *p++ = ':';
-    p = pv_put_digits(p, secs % 60, 2);
+    p = pv_put2(p, (unsigned) (secs % 60));
     *p++ = 'Z';
 
     return (size_t) (p - out);
