@@ -1049,7 +1049,8 @@ static ngx_int_t
 ngx_http_phoneval_replace_body(ngx_http_request_t *r, u_char *data,
     size_t len)
 {
-    u_char                    *p;
+    u_char                    *p, *q;
+    size_t                     n;
     ngx_buf_t                 *b;
     ngx_chain_t               *cl;
     ngx_http_request_body_t   *rb;
@@ -1094,9 +1095,18 @@ ngx_http_phoneval_replace_body(ngx_http_request_t *r, u_char *data,
             return NGX_ERROR;
         }
 
-        r->headers_in.content_length->value.data = p;
-        r->headers_in.content_length->value.len =
-                                   ngx_sprintf(p, "%uz", len) - p;
+        /* the decimal digits of len, as "%uz" writes them, from the end */
+
+        q = p + NGX_OFF_T_LEN;
+        n = len;
+
+        do {
+            *--q = (u_char) ('0' + n % 10);
+            n /= 10;
+        } while (n);
+
+        r->headers_in.content_length->value.data = q;
+        r->headers_in.content_length->value.len = p + NGX_OFF_T_LEN - q;
     }
 
     return NGX_OK;
