@@ -26,6 +26,7 @@
 #define PV_SCAN_CONTACT_BYTES  512 /* and one per this many bytes left */
 #define PV_SCAN_ENTRIES     16     /* first allocation of customFields
                                       entries */
+#define PV_SCAN_ENTRY_BYTES 256    /* and one per this many bytes left */
 
 
 typedef enum {
@@ -611,7 +612,18 @@ pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf, size_t pos)
     pv_cf_entry_t  *e, *entries;
 
     if (s->nentries == s->entries_cap) {
-        cap = s->entries_cap ? s->entries_cap * 2 : PV_SCAN_ENTRIES;
+        if (s->entries_cap) {
+            cap = s->entries_cap * 2;
+
+        } else {
+            /* a bulk body has more customFields arrays after this one */
+
+            cap = (s->len - pos) / PV_SCAN_ENTRY_BYTES;
+
+            if (cap < PV_SCAN_ENTRIES) {
+                cap = PV_SCAN_ENTRIES;
+            }
+        }
 
         if (cap > (size_t) -1 / sizeof(pv_cf_entry_t)) {
             return NULL;
