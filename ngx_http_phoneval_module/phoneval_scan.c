@@ -319,6 +319,16 @@ after:
     c = p[pos];
 
     if (c == ',') {
+
+        /* ", \"" between members, the usual way */
+
+        if (f->object && len - pos > 2 && p[pos + 1] == ' '
+            && p[pos + 2] == '"')
+        {
+            pos += 2;
+            goto quoted;
+        }
+
         pos++;
         pv_scan_ws1(p, len, pos);
 
@@ -360,6 +370,10 @@ name:
         return PV_SCAN_SLOW;
     }
 
+quoted:
+
+    /* a member name starts at pos, p[pos] is '"' */
+
     start = pos;
     esc = 0;
     pos = pv_json_plain_string(p, len, start);
@@ -377,18 +391,25 @@ name:
     f->key_start = start;
     f->key_end = pos;
 
-    /* the colon mostly follows the name at once */
+    /* the colon mostly follows the name at once, and one space it */
 
-    if (pos == len || p[pos] != ':') {
-        pv_scan_ws(p, len, pos);
+    if (len - pos > 2 && p[pos] == ':' && p[pos + 1] == ' '
+        && p[pos + 2] > ' ')
+    {
+        pos += 2;
 
+    } else {
         if (pos == len || p[pos] != ':') {
-            return PV_SCAN_SLOW;
-        }
-    }
+            pv_scan_ws(p, len, pos);
 
-    pos++;
-    pv_scan_ws1(p, len, pos);
+            if (pos == len || p[pos] != ':') {
+                return PV_SCAN_SLOW;
+            }
+        }
+
+        pos++;
+        pv_scan_ws1(p, len, pos);
+    }
 
     f->value = pos;
 
