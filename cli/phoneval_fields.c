@@ -288,9 +288,12 @@ pv_cmd_fields(pv_conf_t *conf)
 
     for (i = 0; i < n; i++) {
         if (want[i].id) {
+            /* the key too: a client's entry under it is removed */
             if (!conf->json) {
-                printf("phoneval_result  %-*s  %s;\n", width,
-                       pv_item_name(want[i].item), want[i].id);
+                printf("phoneval_result  %-*s  %s key:%s%s;\n", width,
+                       pv_item_name(want[i].item), want[i].id,
+                       strchr(want[i].key, '.') ? "" : "contact.",
+                       want[i].key);
             }
 
         } else {

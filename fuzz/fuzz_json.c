@@ -31,8 +31,9 @@ static const pv_doc_conf_t  doc_conf_full = {
 };
 
 static const pv_target_t  targets[] = {
-    { PV_ITEM_STATUS, 0, (const pv_u_char *) "cf_STATUS", 9 },
-    { PV_ITEM_CONFIDENCE, 1, (const pv_u_char *) "conf", 4 }
+    { PV_ITEM_STATUS, 0, (const pv_u_char *) "cf_STATUS", 9, 0 },
+    { PV_ITEM_CONFIDENCE, 1, (const pv_u_char *) "conf", 4, 0 },
+    { PV_ITEM_STATUS, 1, (const pv_u_char *) "status", 6, 1 }
 };
 
 
@@ -194,7 +195,7 @@ annotate(const pv_u_char *data, size_t size, const pv_doc_conf_t *conf,
 
     acf.output = PV_OUTPUT_CUSTOMFIELDS;
     acf.targets = targets;
-    acf.ntargets = 2;
+    acf.ntargets = sizeof(targets) / sizeof(targets[0]);
     acf.normalize = 1;
     acf.strip = 1;
 
@@ -242,12 +243,39 @@ annotate(const pv_u_char *data, size_t size, const pv_doc_conf_t *conf,
 }
 
 
-/* every member the module does not write is still there, equal */
+/* how many objects of an array have member name equal to the string s */
+
+static size_t
+count_entries(json_t *a, const char *name, const char *s)
+{
+    size_t       i, n;
+    json_t      *e, *v;
+
+    n = 0;
+
+    json_array_foreach(a, i, e) {
+        v = json_is_object(e) ? json_object_get(e, name) : NULL;
+
+        if (v != NULL && json_is_string(v) && strcmp(json_string_value(v), s)
+                                              == 0)
+        {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * Every member the module does not write is still there, equal; a result
+ * entry is there at most once, and none under another name of its target.
+ */
 
 static void
 check_contact(json_t *in, json_t *out)
 {
-    json_t      *v;
+    json_t      *v, *cf;
     const char  *key;
 
     json_object_foreach(in, key, v) {
@@ -258,5 +286,15 @@ check_contact(json_t *in, json_t *out)
         if (!json_equal(v, json_object_get(out, key))) {
             abort();
         }
+    }
+
+    cf = json_object_get(out, "customFields");
+
+    if (json_is_array(cf)
+        && (count_entries(cf, "id", "cf_STATUS") > 1
+            || count_entries(cf, "key", "conf") > 1
+            || count_entries(cf, "key", "status") != 0))
+    {
+        abort();
     }
 }

@@ -17,6 +17,8 @@ static char *ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
     ngx_http_phoneval_loc_conf_t *conf);
+static ngx_int_t ngx_http_phoneval_key_twin(ngx_conf_t *cf,
+    const pv_target_t *key, pv_target_t *twin);
 static char *ngx_http_phoneval_check(ngx_conf_t *cf,
     ngx_http_phoneval_loc_conf_t *conf);
 static char *ngx_http_phoneval_check_names(ngx_conf_t *cf,
@@ -284,7 +286,7 @@ static ngx_command_t  ngx_http_phoneval_commands[] = {
       &ngx_http_phoneval_outputs },
 
     { ngx_string("phoneval_result"),
-      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_TAKE2,
+      NGX_HTTP_PHONEVAL_CONF|NGX_CONF_2MORE,
       ngx_http_phoneval_result,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -656,7 +658,7 @@ static char *
 ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
     ngx_http_phoneval_loc_conf_t *conf)
 {
-    ngx_uint_t                   i, n;
+    ngx_uint_t                   i, j, k, n, pass;
     pv_target_t                 *t;
     ngx_http_phoneval_result_t  *res;
 
@@ -697,33 +699,106 @@ ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
         return NGX_CONF_OK;
     }
 
-    t = ngx_pcalloc(cf->pool, n * sizeof(pv_target_t));
+    /* room for the "contact." twin of every key */
+    t = ngx_pcalloc(cf->pool, 2 * n * sizeof(pv_target_t));
     if (t == NULL) {
         return NGX_CONF_ERROR;
     }
 
     res = conf->results->elts;
+    k = 0;
+
+    /* the written targets first: an alias never shadows one */
+
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < n; i++) {
+            if ((ngx_uint_t) res[i].target.strip_only != pass) {
+                continue;
+            }
+
+            t[k] = res[i].target;
+            t[k].by_key = 0;
+            t[k].name = res[i].name.data;
+            t[k].name_len = res[i].name.len;
+
+            if (conf->output == PV_OUTPUT_CUSTOMFIELDS
+                && res[i].name.len > 4
+                && ngx_strncmp(res[i].name.data, "key:", 4) == 0)
+            {
+                t[k].by_key = 1;
+                t[k].name += 4;
+                t[k].name_len -= 4;
+            }
+
+            k++;
+        }
+    }
+
+    /*
+     * HighLevel takes a field key with or without "contact.": each key
+     * target also removes a client's entry under the other spelling.
+     */
 
     for (i = 0; i < n; i++) {
-        t[i] = res[i].target;
-        t[i].by_key = 0;
-        t[i].name = res[i].name.data;
-        t[i].name_len = res[i].name.len;
+        if (!t[i].by_key) {
+            continue;
+        }
 
-        if (conf->output == PV_OUTPUT_CUSTOMFIELDS
-            && res[i].name.len > 4
-            && ngx_strncmp(res[i].name.data, "key:", 4) == 0)
-        {
-            t[i].by_key = 1;
-            t[i].name += 4;
-            t[i].name_len -= 4;
+        if (ngx_http_phoneval_key_twin(cf, &t[i], &t[k]) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        for (j = 0; j < k; j++) {
+            if (t[j].by_key && t[j].name_len == t[k].name_len
+                && ngx_memcmp(t[j].name, t[k].name, t[k].name_len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (j == k) {
+            k++;
         }
     }
 
     conf->targets = t;
-    conf->ntargets = n;
+    conf->ntargets = k;
 
     return NGX_CONF_OK;
+}
+
+
+/* "contact.NAME" for "NAME" and "NAME" for "contact.NAME", strip only */
+
+static ngx_int_t
+ngx_http_phoneval_key_twin(ngx_conf_t *cf, const pv_target_t *key,
+    pv_target_t *twin)
+{
+    u_char  *p;
+
+    *twin = *key;
+    twin->strip_only = 1;
+
+    if (key->name_len > 8
+        && ngx_strncmp(key->name, "contact.", 8) == 0)
+    {
+        twin->name = key->name + 8;
+        twin->name_len = key->name_len - 8;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(cf->pool, 8 + key->name_len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, "contact.", 8);
+    ngx_memcpy(p + 8, key->name, key->name_len);
+
+    twin->name = p;
+    twin->name_len = 8 + key->name_len;
+
+    return NGX_OK;
 }
 
 
@@ -1277,7 +1352,7 @@ ngx_http_phoneval_result(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     int                          item;
     ngx_str_t                   *value;
-    ngx_uint_t                   i;
+    ngx_uint_t                   i, k;
     ngx_http_phoneval_result_t  *res;
 
     value = cf->args->elts;
@@ -1291,14 +1366,6 @@ ngx_http_phoneval_result(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (value[2].len == 0
-        || (value[2].len == 4 && ngx_strncmp(value[2].data, "key:", 4) == 0))
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "empty target for result item \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
     if (plcf->results == NGX_CONF_UNSET_PTR) {
         plcf->results = ngx_array_create(cf->pool, 4,
                                          sizeof(ngx_http_phoneval_result_t));
@@ -1307,34 +1374,58 @@ ngx_http_phoneval_result(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    res = plcf->results->elts;
+    /*
+     * The target, then other names of the same field (its key beside its
+     * id, say): a client's entry under any of them is removed, so a
+     * result cannot be spoofed by naming the field another way.
+     */
 
-    for (i = 0; i < plcf->results->nelts; i++) {
-        if (res[i].target.item == (pv_item_e) item) {
+    for (k = 2; k < cf->args->nelts; k++) {
+
+        if (value[k].len == 0
+            || (value[k].len == 4
+                && ngx_strncmp(value[k].data, "key:", 4) == 0))
+        {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "result item \"%V\" is already written",
+                               "empty target for result item \"%V\"",
                                &value[1]);
             return NGX_CONF_ERROR;
         }
 
-        if (res[i].name.len == value[2].len
-            && ngx_strncmp(res[i].name.data, value[2].data, value[2].len)
-               == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "target \"%V\" is used twice", &value[2]);
+        res = plcf->results->elts;
+
+        for (i = 0; i < plcf->results->nelts; i++) {
+            if (k == 2 && !res[i].target.strip_only
+                && res[i].target.item == (pv_item_e) item)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "result item \"%V\" is already written",
+                                   &value[1]);
+                return NGX_CONF_ERROR;
+            }
+
+            if (res[i].name.len == value[k].len
+                && ngx_strncmp(res[i].name.data, value[k].data,
+                               value[k].len)
+                   == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "target \"%V\" is used twice",
+                                   &value[k]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        res = ngx_array_push(plcf->results);
+        if (res == NULL) {
             return NGX_CONF_ERROR;
         }
-    }
 
-    res = ngx_array_push(plcf->results);
-    if (res == NULL) {
-        return NGX_CONF_ERROR;
+        ngx_memzero(res, sizeof(ngx_http_phoneval_result_t));
+        res->name = value[k];
+        res->target.item = (pv_item_e) item;
+        res->target.strip_only = (k > 2);
     }
-
-    ngx_memzero(res, sizeof(ngx_http_phoneval_result_t));
-    res->name = value[2];
-    res->target.item = (pv_item_e) item;
 
     return NGX_CONF_OK;
 }

@@ -234,7 +234,7 @@ pv_annotate_fields(const pv_u_char *p, size_t len, const pv_contact_t *c,
                 break;
             }
 
-            if (kind == PV_RESULT_NONE) {
+            if (kind == PV_RESULT_NONE || conf->targets[i].strip_only) {
                 removed = 1;
                 break;
             }
@@ -514,6 +514,13 @@ pv_annotate_texts(const pv_annotate_conf_t *conf, const pv_result_t *res,
                 t[i].shadowed = 1;
                 break;
             }
+        }
+
+        /* another name of a target: what matches it is removed */
+
+        if (tg->strip_only) {
+            t[i].done = 1;
+            continue;
         }
 
         /* only stripping: nothing is written */

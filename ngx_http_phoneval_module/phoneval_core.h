@@ -562,6 +562,10 @@ typedef struct {
     int                      by_key;     /* customfields "key:NAME" */
     const pv_u_char         *name;       /* id, key NAME, or member name */
     size_t                   name_len;
+    int                      strip_only; /* another name of a target: a
+                                            client's entry or member so
+                                            named is removed, nothing is
+                                            written to it */
 } pv_target_t;
 
 typedef struct {

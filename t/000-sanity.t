@@ -502,3 +502,32 @@ cache lifetime "3651d" is too long: at most 10y
 --- must_die
 --- error_log
 "phoneval_notify" URI "/_hook$uri" must not contain variables
+
+
+
+=== TEST 36: phoneval_result: another name of a target may not repeat a target
+--- config
+    location /contacts/ {
+        phoneval_result status cf_S key:contact.phone_validation_status;
+        phoneval_result confidence cf_C cf_S;
+    }
+--- must_die
+--- error_log
+target "cf_S" is used twice
+
+
+
+=== TEST 37: phoneval_result: a target with other names, next to another item, passes nginx -t
+--- config
+    location /contacts/ {
+        phoneval          on;
+        phoneval_pass     /_pv;
+        phoneval_api_key  pv-test-key-0042;
+        phoneval_result   status cf_S key:contact.phone_validation_status;
+        phoneval_result   confidence cf_C;
+        return 200 "ok\n";
+    }
+--- request
+GET /contacts/
+--- response_body
+ok

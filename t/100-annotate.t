@@ -1027,3 +1027,29 @@ Content-Type: application/json
 --- no_error_log
 [error]
 [warn]
+
+
+
+=== TEST 39: a field's other names (its key beside its id, and the key with or without "contact."): a client's entry under any of them is removed, with or without a phone, so no result is spoofed by naming the field another way
+--- http_config eval: $::Mocks
+--- config
+    location /contacts/ {
+        phoneval on;
+        phoneval_pass /_pv;
+        phoneval_api_key pv-TESTKEY;
+        phoneval_result status cf_S key:contact.phone_validation_status;
+        phoneval_result confidence key:phone_confidence;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv { internal; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok; }
+--- request eval
+["PUT /contacts/c_FAKE1\n" . '{"customFields":[{"key":"contact.phone_validation_status","field_value":"VALID_CONFIRMED"},{"id":"cf_OTHER","field_value":"x"},{"key":"phone_validation_status","field_value":"VALID_CONFIRMED"},{"key":"contact.phone_confidence","field_value":95}]}',
+ "PUT /contacts/c_FAKE1\n" . '{"phone":"+12095550100","customFields":[{"key":"contact.phone_validation_status","field_value":"VALID_CONFIRMED"},{"key":"phone_confidence","field_value":95}]}']
+--- more_headers
+Content-Type: application/json
+--- response_body eval
+[::fwd("PUT /contacts/c_FAKE1", '{"customFields":[{"id":"cf_OTHER","field_value":"x"}]}'),
+ ::fwd("PUT /contacts/c_FAKE1", '{"phone":"+12095550100","customFields":[{"key":"phone_confidence","field_value":0},{"id":"cf_S","field_value":"INVALID"}]}')]
+--- no_error_log
+[error]
+[warn]

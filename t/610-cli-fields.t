@@ -30,7 +30,7 @@ like $r->{err}, qr/no custom field contact\.phone_validation_status .*--create/,
 
 $r = cli(\%env, 'fields', '--location', 'loc_F', '--create');
 is $r->{rc}, 0, 'fields --create: exit 0';
-my %ids = $r->{out} =~ /^phoneval_result\s+(\w+)\s+(\S+);$/mg;
+my %ids = $r->{out} =~ /^phoneval_result\s+(\w+)\s+(\S+) key:contact\.phone_\w+;$/mg;
 is_deeply [sort keys %ids], [sort qw(status last_validated confidence line_type)],
     'fields --create: four phoneval_result lines';
 
@@ -79,9 +79,9 @@ $r = cli(\%env, 'fields', '--location', 'loc_F', '--create',
          '--field', 'status=key:contact.phone_validation_status',
          '--field', 'e164=key:phone_e164_result');
 is $r->{rc}, 0, 'fields --field: exit 0';
-like $r->{out}, qr/^phoneval_result\s+status\s+\Q$ids{status}\E;$/m,
+like $r->{out}, qr/^phoneval_result\s+status\s+\Q$ids{status}\E key:contact\.phone_validation_status;$/m,
     'fields --field: an existing key is found';
-my ($e164) = $r->{out} =~ /^phoneval_result\s+e164\s+(\S+);$/m;
+my ($e164) = $r->{out} =~ /^phoneval_result\s+e164\s+(\S+) key:\S+;$/m;
 ok $e164, 'fields --field: a new key is created';
 my @log = @{ admin($ghl, 'GET', '/_sim/log') };
 my ($post) = grep { $_->{method} eq 'POST' } @log[$before .. $#log];

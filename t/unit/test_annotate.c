@@ -42,44 +42,56 @@ static const pv_doc_conf_t  doc_conf = {
 /* targets */
 
 static const pv_target_t  t_cf3[] = {
-    { PV_ITEM_STATUS, 0, S("cf_STATUS") },
-    { PV_ITEM_LAST_VALIDATED, 0, S("cf_LASTVAL") },
-    { PV_ITEM_CONFIDENCE, 0, S("cf_CONF") }
+    { PV_ITEM_STATUS, 0, S("cf_STATUS"), 0 },
+    { PV_ITEM_LAST_VALIDATED, 0, S("cf_LASTVAL"), 0 },
+    { PV_ITEM_CONFIDENCE, 0, S("cf_CONF"), 0 }
 };
 
 static const pv_target_t  t_fields3[] = {
-    { PV_ITEM_STATUS, 0, S("validation_status") },
-    { PV_ITEM_LAST_VALIDATED, 0, S("last_validated") },
-    { PV_ITEM_CONFIDENCE, 0, S("confidence") }
+    { PV_ITEM_STATUS, 0, S("validation_status"), 0 },
+    { PV_ITEM_LAST_VALIDATED, 0, S("last_validated"), 0 },
+    { PV_ITEM_CONFIDENCE, 0, S("confidence"), 0 }
 };
 
 static const pv_target_t  t_fields6[] = {
-    { PV_ITEM_STATUS, 0, S("validation_status") },
-    { PV_ITEM_LAST_VALIDATED, 0, S("last_validated") },
-    { PV_ITEM_CONFIDENCE, 0, S("confidence") },
-    { PV_ITEM_LINE_TYPE, 0, S("line_type") },
-    { PV_ITEM_E164, 0, S("e164") },
-    { PV_ITEM_COUNTRY, 0, S("phone_country") }
+    { PV_ITEM_STATUS, 0, S("validation_status"), 0 },
+    { PV_ITEM_LAST_VALIDATED, 0, S("last_validated"), 0 },
+    { PV_ITEM_CONFIDENCE, 0, S("confidence"), 0 },
+    { PV_ITEM_LINE_TYPE, 0, S("line_type"), 0 },
+    { PV_ITEM_E164, 0, S("e164"), 0 },
+    { PV_ITEM_COUNTRY, 0, S("phone_country"), 0 }
 };
 
 static const pv_target_t  t_fields_phone[] = {
-    { PV_ITEM_STATUS, 0, S("phone") },
-    { PV_ITEM_CONFIDENCE, 0, S("confidence") }
+    { PV_ITEM_STATUS, 0, S("phone"), 0 },
+    { PV_ITEM_CONFIDENCE, 0, S("confidence"), 0 }
 };
 
 static const pv_target_t  t_key[] = {
-    { PV_ITEM_STATUS, 1, S("phone_validation_status") },
-    { PV_ITEM_CONFIDENCE, 0, S("cf_CONF") }
+    { PV_ITEM_STATUS, 1, S("phone_validation_status"), 0 },
+    { PV_ITEM_CONFIDENCE, 0, S("cf_CONF"), 0 }
 };
 
 static const pv_target_t  t_dup[] = {
-    { PV_ITEM_STATUS, 0, S("cf_STATUS") },
-    { PV_ITEM_CONFIDENCE, 0, S("cf_STATUS") },
-    { PV_ITEM_LAST_VALIDATED, 1, S("cf_STATUS") }
+    { PV_ITEM_STATUS, 0, S("cf_STATUS"), 0 },
+    { PV_ITEM_CONFIDENCE, 0, S("cf_STATUS"), 0 },
+    { PV_ITEM_LAST_VALIDATED, 1, S("cf_STATUS"), 0 }
+};
+
+/* a target by id with its key as another name, and that key's twin */
+static const pv_target_t  t_alias[] = {
+    { PV_ITEM_STATUS, 0, S("cf_STATUS"), 0 },
+    { PV_ITEM_STATUS, 1, S("contact.phone_validation_status"), 1 },
+    { PV_ITEM_STATUS, 1, S("phone_validation_status"), 1 }
+};
+
+static const pv_target_t  t_fields_alias[] = {
+    { PV_ITEM_STATUS, 0, S("validation_status"), 0 },
+    { PV_ITEM_STATUS, 0, S("validationStatus"), 1 }
 };
 
 static const pv_target_t  t_quote[] = {
-    { PV_ITEM_LINE_TYPE, 0, S("cf\"X\\") }
+    { PV_ITEM_LINE_TYPE, 0, S("cf\"X\\"), 0 }
 };
 
 
@@ -104,6 +116,10 @@ static const pv_annotate_conf_t  cfkey =
     CONF(PV_OUTPUT_CUSTOMFIELDS, t_key, 0, 1);
 static const pv_annotate_conf_t  cfdup =
     CONF(PV_OUTPUT_CUSTOMFIELDS, t_dup, 0, 1);
+static const pv_annotate_conf_t  cfalias =
+    CONF(PV_OUTPUT_CUSTOMFIELDS, t_alias, 0, 1);
+static const pv_annotate_conf_t  fields_alias =
+    CONF(PV_OUTPUT_FIELDS, t_fields_alias, 0, 1);
 static const pv_annotate_conf_t  cfquote =
     CONF(PV_OUTPUT_CUSTOMFIELDS, t_quote, 0, 1);
 static const pv_annotate_conf_t  off_norm =
@@ -669,6 +685,27 @@ test_targets(void)
     GOLDEN("{\"customFields\":[{\"key\":\"phone_validation_status\"},"
            "{\"id\":\"phone_validation_status\"}]}", cfkey, r_none,
            "{\"customFields\":[{\"id\":\"phone_validation_status\"}]}");
+
+    /* another name of a target: the client's entry so named goes */
+
+    GOLDEN("{\"phone\":\"1\",\"customFields\":["
+           "{\"key\":\"contact.phone_validation_status\","
+           "\"field_value\":\"VALID_CONFIRMED\"},"
+           "{\"id\":\"cf_OTHER\",\"field_value\":\"x\"},"
+           "{\"key\":\"phone_validation_status\",\"field_value\":1}]}",
+           cfalias, r_ok,
+           "{\"phone\":\"1\",\"customFields\":["
+           "{\"id\":\"cf_OTHER\",\"field_value\":\"x\"},"
+           E_STATUS("\"VALID_CONFIRMED\"") "]}");
+
+    GOLDEN("{\"customFields\":[{\"key\":\"contact.phone_validation_status\","
+           "\"field_value\":\"VALID_CONFIRMED\"}]}", cfalias, r_none,
+           "{\"customFields\":[]}");
+
+    GOLDEN("{\"phone\":\"1\",\"validationStatus\":\"VALID_CONFIRMED\","
+           "\"a\":1}", fields_alias, r_ok,
+           "{\"phone\":\"1\",\"a\":1,"
+           "\"validation_status\":\"VALID_CONFIRMED\"}");
 
     /* a repeated target writes once */
 
