@@ -29,6 +29,27 @@ our @EXPORT_OK = qw(crit_checks);
 $ENV{TEST_NGINX_PHONEVAL_SO} ||= Cwd::cwd() . '/build/ngx_http_phoneval_module.so';
 $ENV{TEST_NGINX_ECHO_SO} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
+# Upstream Test::Nginx starts nginx as "BINARY -p SERVROOT/ -c CONF" and
+# reads only SERVROOT/logs/error.log, so with an nginx built with
+# --error-log-path=stderr (Debian's) the [emerg] of a configuration that
+# fails to load never reaches the log a must_die block checks.  The
+# bundled harness passes -e (nginx >= 1.19.5) itself; under upstream,
+# start nginx through a wrapper that does the same.
+our $NginxWrapper;
+if ($INC{'Test/Nginx/Util.pm'} && defined $Test::Nginx::Util::NginxBinary
+    && defined $Test::Nginx::Util::ErrLogFile) {
+    require File::Temp;
+    my $real = $Test::Nginx::Util::NginxBinary;
+    my $log = $Test::Nginx::Util::ErrLogFile;
+    s/'/'\\''/g for $real, $log;
+    $NginxWrapper = File::Temp->new(TEMPLATE => 'phoneval-nginx-XXXXXX',
+                                    TMPDIR => 1);
+    print $NginxWrapper "#!/bin/sh\nexec '$real' -e '$log' \"\$@\"\n";
+    close $NginxWrapper;
+    chmod 0755, $NginxWrapper->filename;
+    $Test::Nginx::Util::NginxBinary = $NginxWrapper->filename;
+}
+
 # freed memory is filled with 0xa5 in nginx (glibc), so a use after free of
 # request memory shows up as a failing block rather than going unnoticed
 sub perturb_freed_memory {
