@@ -16,6 +16,7 @@ use PhonevalMocks qw(seen_mocks crm);
 $ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
 
 no_shuffle();
+check_accum_error_log();
 
 # The mocks every block gets in its http_config (seen_mocks() in
 # t/inc/PhonevalMocks.pm):
@@ -47,7 +48,7 @@ plus the annotation, and the block's temp directory is empty afterwards.
 --- config
     location = /contacts/ {
         client_body_buffer_size 8k;
-        client_body_temp_path   body_w1;
+        client_body_temp_path   body_w1_temp;
         phoneval                on;
         phoneval_pass           /_pv;
         phoneval_api_key        k;
@@ -59,7 +60,7 @@ plus the annotation, and the block's temp directory is empty afterwards.
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
     }
     location /_ls/ {
-        alias body_w1/;
+        alias body_w1_temp/;
         autoindex on;
         autoindex_format json;
     }
@@ -81,7 +82,7 @@ directory for the whole request; replacing the body must not leak it.
 --- config
     location = /contacts/ {
         client_body_in_file_only clean;
-        client_body_temp_path    body_clean;
+        client_body_temp_path    body_clean_temp;
         phoneval                 on;
         phoneval_pass            /_pv;
         phoneval_api_key         k;
@@ -93,7 +94,7 @@ directory for the whole request; replacing the body must not leak it.
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
     }
     location /_ls/ {
-        alias body_clean/;
+        alias body_clean_temp/;
         autoindex on;
         autoindex_format json;
     }
@@ -104,7 +105,7 @@ Content-Type: application/json
 --- response_body eval
 [::crm('{"phone":"+1 209 555 0142"' . "$::CF_VC}"), "[\r\n]"]
 --- error_log eval
-qr{a client request body is buffered to a temporary file \S+/body_clean/\d+}
+qr{a client request body is buffered to a temporary file \S+/body_clean_temp/\d+}
 
 
 
