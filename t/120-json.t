@@ -16,6 +16,7 @@ use PhonevalMocks qw(pv_mocks fwd);
 
 perturb_freed_memory();
 no_shuffle();
+check_accum_error_log();
 
 phoneval_preprocessor();
 
@@ -875,6 +876,8 @@ Connection: keep-alive
 --- no_error_log
 [error]
 [warn]
+--- timeout: 2
+--- abort
 
 
 

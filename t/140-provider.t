@@ -23,6 +23,7 @@ use PhonevalMocks qw(seen_mocks crm seen cf);
 $ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
 
 no_shuffle();
+check_accum_error_log();
 
 # The mocks every block gets in its http_config (seen_mocks() in
 # t/inc/PhonevalMocks.pm, with more):

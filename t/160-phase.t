@@ -16,6 +16,7 @@ use PhonevalMocks qw(seen_mocks crm seen cf);
 $ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
 
 no_shuffle();
+check_accum_error_log();
 
 # The mocks every block gets in its http_config (seen_mocks() in
 # t/inc/PhonevalMocks.pm):
@@ -90,8 +91,8 @@ pv:{PLAIN}secret
         alias logs/provider.log;
     }
 --- more_headers eval
-["Content-Type: application/json",
- "Content-Type: application/json\nAuthorization: Basic cHY6d3Jvbmc=",
+["Content-Type: application/json\nAuthorization: Basic cHY6d3Jvbmc=",
+ "Content-Type: application/json",
  "",
  "Content-Type: application/json\nAuthorization: Basic cHY6c2VjcmV0",
  ""]

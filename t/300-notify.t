@@ -13,6 +13,7 @@ use lib 't/inc';
 use PhonevalTest;
 
 no_shuffle();
+check_accum_error_log();
 
 our $HttpConfig = <<'_EOC_';
     log_format timing '$request_method $request_uri $status $request_time';
