@@ -20,7 +20,12 @@
 #   locations proxy the request back to this server and give up after
 #   proxy_read_timeout (200 ms), closing the connection, exactly as a
 #   client that times out.  Their own answer (504, or 502 when the server
-#   side closes first) is checked like any response.
+#   side closes first) is checked like any response.  Test::Nginx checks
+#   --- error_log after each request (here, with check_accum_error_log(),
+#   on the log so far), so it only holds what the first request has
+#   logged by its answer; what the later requests log is checked in the
+#   body of a last request, GET /_log/error, which returns the whole log
+#   (log_has() below).
 # - for HTTP/2, a raw client in --- raw_request (h2_* below: prior
 #   knowledge, on a 127.0.0.1 listen with the http2 flag that the block
 #   adds next to the harness's own), so that it can close the connection
@@ -40,6 +45,7 @@ use PhonevalTest;
 use PhonevalMocks qw(crm cf);
 
 no_shuffle();
+check_accum_error_log();
 master_on();
 workers(1);
 
@@ -121,7 +127,18 @@ our $Locations = <<'_EOC_';
         echo_sleep 1.1;
         echo paused;
     }
+    # the whole error log, for a block's last request
+    location = /_log/error {
+        alias logs/error.log;
+    }
 _EOC_
+
+# for the body of GET /_log/error: each of @lines (a substring, or a qr//)
+# is in the log, in any order, as --- error_log would check it
+sub log_has {
+    my $re = join '', map { ref $_ ? "(?=[\\s\\S]*$_)" : "(?=[\\s\\S]*\Q$_\E)" } @_;
+    return qr/\A$re/;
+}
 
 # phoneval_status?format=json, the counters that matter here: requests by
 # outcome, phones by verdict, provider calls by result, cache hits/misses
@@ -224,20 +241,23 @@ Content-Type: application/json
 --- request eval
 ["POST /client/half_body\n" . '{"phone":"+12095550142"}',
  "POST /contacts/\n" . '{"phone":"+12095550143"}',
- "GET /phoneval_status?format=json"]
+ "GET /phoneval_status?format=json",
+ "GET /_log/error"]
 --- error_code eval
-[504, 200, 200]
+[504, 200, 200, 200]
 --- response_body_like eval
 [qr/504 Gateway Time-out/,
  qr/\A\Q${\ ::crm('{"phone":"+12095550143"' . ::cf('VALID_UNCONFIRMED') . '}')}\E\z/,
- ::counters(annotated => 1, VALID_UNCONFIRMED => 1, call_ok => 1, misses => 1)]
+ ::counters(annotated => 1, VALID_UNCONFIRMED => 1, call_ok => 1, misses => 1),
+ ::log_has('upstream timed out (110: Connection timed out) while reading response header from upstream',
+           'client prematurely closed connection, client: 127.0.0.1, server: localhost, request: "POST /contacts/ HTTP/1.0"',
+           'ACCESS POST /contacts/ 400 pv=- cache=-',
+           'ACCESS POST /client/half_body 504 pv=- cache=-',
+           'PROVIDER POST /ok 200 body=PhoneNumber=%2B12095550143&',
+           'ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS')]
 --- error_log
 upstream timed out (110: Connection timed out) while reading response header from upstream
-client prematurely closed connection, client: 127.0.0.1, server: localhost, request: "POST /contacts/ HTTP/1.0"
-ACCESS POST /contacts/ 400 pv=- cache=-
 ACCESS POST /client/half_body 504 pv=- cache=-
-PROVIDER POST /ok 200 body=PhoneNumber=%2B12095550143&
-ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS
 --- no_error_log
 PhoneNumber=%2B12095550142
 CRM POST /contacts/ 200 body={\x22phone\x22:\x22+12095550142
@@ -285,22 +305,24 @@ Content-Type: application/json
  "POST /contacts/\n" . '{"phone":"+12095550143"}',
  "GET /pause",
  "POST /contacts/\n" . '{"phone":"+1 209 555 0142"}',
- "GET /phoneval_status?format=json"]
+ "GET /phoneval_status?format=json",
+ "GET /_log/error"]
 --- error_code eval
-[504, 200, 200, 200, 200]
+[504, 200, 200, 200, 200, 200]
 --- response_body_like eval
 [qr/504 Gateway Time-out/,
  qr/\A\Q${\ ::crm('{"phone":"+12095550143"' . ::cf('VALID_UNCONFIRMED') . '}')}\E\z/,
  qr/\Apaused\n\z/,
  qr/\A\Q${\ ::crm('{"phone":"+1 209 555 0142"' . ::cf('VALID_CONFIRMED') . '}')}\E\z/,
  ::counters(annotated => 3, VALID_CONFIRMED => 2, VALID_UNCONFIRMED => 1,
-            call_ok => 2, hits => 1, misses => 2)]
+            call_ok => 2, hits => 1, misses => 2),
+ ::log_has('upstream timed out (110: Connection timed out) while reading response header from upstream',
+           'PROVIDER POST /slow 200 body=PhoneNumber=%2B12095550142&',
+           'ACCESS POST /contacts/slow 499 pv=VALID_CONFIRMED cache=MISS',
+           'ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS',
+           'ACCESS POST /contacts/ 200 pv=VALID_CONFIRMED cache=HIT')]
 --- error_log
 upstream timed out (110: Connection timed out) while reading response header from upstream
-PROVIDER POST /slow 200 body=PhoneNumber=%2B12095550142&
-ACCESS POST /contacts/slow 499 pv=VALID_CONFIRMED cache=MISS
-ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS
-ACCESS POST /contacts/ 200 pv=VALID_CONFIRMED cache=HIT
 --- no_error_log
 PROVIDER POST /ok 200 body=PhoneNumber=%2B12095550142&
 CRM POST /contacts/slow
@@ -329,19 +351,19 @@ Content-Type: application/json
 ["POST /client/abort\n" . '{"phone":"+12095550142"}',
  "GET /pause",
  "POST /contacts/\n" . '{"phone":"+12095550143"}',
- "GET /phoneval_status?format=json"]
+ "GET /phoneval_status?format=json",
+ "GET /_log/error"]
 --- error_code eval
-[504, 200, 200, 200]
+[504, 200, 200, 200, 200]
 --- response_body_like eval
 [qr/504 Gateway Time-out/,
  qr/\Apaused\n\z/,
  qr/\A\Q${\ ::crm('{"phone":"+12095550143"' . ::cf('VALID_UNCONFIRMED') . '}')}\E\z/,
  ::counters(unavailable => 1, annotated => 1, PENDING => 1, VALID_UNCONFIRMED => 1,
-            call_ok => 1, call_timeout => 1, misses => 2)]
---- error_log
-phoneval: validation timed out after 300 ms with 1 of 1 provider calls unanswered
-ACCESS POST /contacts/reject 503 pv=PENDING cache=MISS
-ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS
+            call_ok => 1, call_timeout => 1, misses => 2),
+ ::log_has('phoneval: validation timed out after 300 ms with 1 of 1 provider calls unanswered',
+           'ACCESS POST /contacts/reject 503 pv=PENDING cache=MISS',
+           'ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS')]
 --- no_error_log
 CRM POST /contacts/reject
 
@@ -403,18 +425,22 @@ Content-Type: application/json
 --- request eval
 ["POST /client/short\n" . '{"phone":"+12095550142"}',
  "POST /contacts/\n" . '{"phone":"+12095550143"}',
- "GET /phoneval_status?format=json"]
+ "GET /phoneval_status?format=json",
+ "GET /_log/error"]
 --- error_code eval
-[502, 200, 200]
+[502, 200, 200, 200]
 --- response_body_like eval
 [qr/502 Bad Gateway/,
  qr/\A\Q${\ ::crm('{"phone":"+12095550143"' . ::cf('VALID_UNCONFIRMED') . '}')}\E\z/,
- ::counters(annotated => 1, VALID_UNCONFIRMED => 1, call_ok => 1, misses => 1)]
+ ::counters(annotated => 1, VALID_UNCONFIRMED => 1, call_ok => 1, misses => 1),
+ ::log_has('http finalize request: 408, "/contacts/short?"',
+           'ACCESS POST /contacts/short 408 pv=- cache=-',
+           'upstream prematurely closed connection while reading response header from upstream',
+           'ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS')]
 --- error_log
 http finalize request: 408, "/contacts/short?"
 ACCESS POST /contacts/short 408 pv=- cache=-
 upstream prematurely closed connection while reading response header from upstream
-ACCESS POST /contacts/ 200 pv=VALID_UNCONFIRMED cache=MISS
 --- no_error_log
 PhoneNumber=%2B12095550142
 CRM POST /contacts/short
