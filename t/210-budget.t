@@ -14,6 +14,7 @@ use PhonevalTest;
 use PhonevalZone;       # the mocks, /_pv & co., cf fwd ex call crm filler
 
 no_shuffle();
+check_accum_error_log();
 
 phoneval_preprocessor(prepare => \&zone_mocks);
 
@@ -343,6 +344,7 @@ This block waits 61 s on purpose: the minute is the contract.
 "POST /contacts/\n{\"phone\":\"+12095550148\"}",
 "POST /contacts/\n{\"phone\":\"+12095550142\"}",
 "GET /_log/provider",
+"GET /_log/error",
 ]
 --- more_headers
 Content-Type: application/json
@@ -354,12 +356,8 @@ qr/\Awaited\n\z/,
 ::ex(::crm('/contacts/', '{"phone":"+12095550148","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
 ::ex(::crm('/contacts/', '{"phone":"+12095550142","customFields":[{"id":"cf_S","field_value":"PENDING"}]}')),
 ::ex(::call('+12095550148') . ::call('+12095550148')),
+::log_count(2, qr/\[error\][^\n]*API_KEY_INVALID_OR_DEPLETED/),
 ]
---- grep_error_log eval
-qr/\[error\](?=.*API_KEY_INVALID_OR_DEPLETED)/
---- grep_error_log_out
-[error]
-[error]
 --- no_error_log eval
 [qr/^(?!.*\[debug\]).*pv-test-key-0042/]
 

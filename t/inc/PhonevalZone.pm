@@ -18,7 +18,7 @@ use warnings;
 use Exporter 'import';
 
 our @EXPORT = qw(zone_mocks $PvMocks %PvUtilLocations $D
-                 cf fwd ex call crm filler);
+                 cf fwd ex call crm filler log_count);
 
 # Every block gets these mocks appended to its http_config (unless it has
 # its own server on $TEST_NGINX_RAND_PORT_1):
@@ -41,7 +41,10 @@ our @EXPORT = qw(zone_mocks $PvMocks %PvUtilLocations $D
 # name): /_pv (the internal provider location, to /ok), /_pv_slow,
 # /_pv_bynum, /_pv_delayed, /_pv_rate1, /_pv_key, /_pv_slowkey, /_pv_500,
 # /_log/provider, /_log/crm, /_log/pv (logs/pv.log, for log_format tests),
-# /_sleep1 (answers after 1 s) and /_status (phoneval_status).
+# /_log/error (the whole error log: Test::Nginx checks --- error_log and
+# --- grep_error_log after each request, so what several requests of a
+# block log is checked in the body of a last GET /_log/error, see
+# log_count()), /_sleep1 (answers after 1 s) and /_status (phoneval_status).
 
 our $PvMocks = <<'_EOC_';
     # a request is logged before its connection closes, so a log read back
@@ -155,6 +158,7 @@ $PvUtilLocations{'/_pv_500'} = 'location = /_pv_500 { internal; proxy_pass http:
 $PvUtilLocations{'/_log/provider'} = 'location = /_log/provider { alias logs/provider.log; }';
 $PvUtilLocations{'/_log/crm'} = 'location = /_log/crm { alias logs/crm.log; }';
 $PvUtilLocations{'/_log/pv'} = 'location = /_log/pv { alias logs/pv.log; }';
+$PvUtilLocations{'/_log/error'} = 'location = /_log/error { alias logs/error.log; }';
 $PvUtilLocations{'/_sleep1'} = 'location = /_sleep1 { echo_sleep 1.0; echo slept; }';
 $PvUtilLocations{'/_status'} = 'location = /_status { phoneval_status; }';
 
@@ -225,6 +229,15 @@ sub call {
 sub crm {
     my ($uri, $body, $method) = @_;
     return ($method // 'POST') . " $uri cl=" . length($body) . " te=\n$body";
+}
+
+# for the body of GET /_log/error: exactly $n of its lines match $line (a
+# qr// within one line), as a grep_error_log of $line over the whole log
+# expecting $n matches
+sub log_count {
+    my ($n, $line) = @_;
+    my $other = qr/(?:(?![^\n]*$line)[^\n]*\n)*/;
+    return qr/\A$other(?:[^\n]*$line[^\n]*\n$other){$n}\z/;
 }
 
 # filler numbers +1 415 555 NNNN (the mock answers VALID_CONFIRMED, MOBILE)
