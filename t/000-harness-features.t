@@ -310,4 +310,72 @@ SKIP: {
     ok($p->{pidfile_pid} && !$alive->($p->{pidfile_pid}), 'USE_VALGRIND: nginx stopped after the block');
 }
 
+# ---------------------------------------------------------------------
+# the error.log window of the log checks (POD "Log checks"): after every
+# request, the lines since the previous check (the first check of a
+# block also sees nginx's startup); with check_accum_error_log() or
+# TEST_NGINX_CHECK_ACCUM_ERR_LOG=1, every line since the block started
+# ---------------------------------------------------------------------
+{
+    my $t1 = 'TEST 1: a line of the second request: missing at the first request\'s check (both modes)';
+    my $t2 = 'TEST 2: a line of the first request: missing at the second request\'s check (per request only)';
+    my $t3 = 'TEST 3: an [error] of the first request: seen by the second request\'s check only when accumulated';
+    my $t4 = 'TEST 4: grep_error_log: each check sees exactly one request line per request, both when accumulated';
+    my $t5 = 'TEST 5: the first check of a block sees nginx\'s startup lines';
+    my $b = sub { "response_body - response is expected (repeated req 0, req $_[0])" };
+    my $p1 = 'pattern "http request line: "GET /b HTTP/1.1""';
+    my $p2 = 'pattern "http request line: "GET /a HTTP/1.1""';
+    my $p3 = 'pattern "[error]"';
+    my $want = sub {
+        my ($accum) = @_;
+        return [
+            "ok $t1 - status code ok", "ok $t1 - " . $b->(0),
+            "not ok $t1 - $p1 should match a line in error.log (req 0)",
+            "ok $t1 - status code ok", "ok $t1 - " . $b->(1),
+            "ok $t1 - $p1 matches a line in error.log (req 0)",
+
+            "ok $t2 - status code ok", "ok $t2 - " . $b->(0),
+            "ok $t2 - $p2 matches a line in error.log (req 0)",
+            "ok $t2 - status code ok", "ok $t2 - " . $b->(1),
+            ($accum ? "ok $t2 - $p2 matches a line in error.log (req 0)"
+                    : "not ok $t2 - $p2 should match a line in error.log (req 0)"),
+
+            "ok $t3 - status code ok",
+            "not ok $t3 - $p3 should not match any line in error.log (req 0)",
+            "ok $t3 - status code ok",
+            ($accum ? "not ok $t3 - $p3 should not match any line in error.log (req 0)"
+                    : "ok $t3 - $p3 does not match a line in error.log (req 0)"),
+
+            "ok $t4 - status code ok", "ok $t4 - " . $b->(0),
+            "ok $t4 - grep_error_log_out (req 0)",
+            "ok $t4 - status code ok", "ok $t4 - " . $b->(1),
+            ($accum ? "not ok $t4 - grep_error_log_out (req 0)"
+                    : "ok $t4 - grep_error_log_out (req 0)"),
+
+            "ok $t5 - status code ok", "ok $t5 - " . $b->(0),
+            "ok $t5 - pattern \"using the \"epoll\" event method\" matches a line in error.log (req 0)",
+        ];
+    };
+    my $results = sub {
+        my $r = shift;
+        return [ map { /^(not ok|ok) \d+ - (.*)$/ ? "$1 $2" : () } split /\n/, $r->{out} ];
+    };
+
+    my $r = run_inner('t/harness/log-window.tt');
+    isnt($r->{code}, 0, 'per-request log window: the inner run fails');
+    is_deeply($results->($r), $want->(0),
+              'per-request log window: a check after each request, on the lines since the previous one')
+        or show($r);
+
+    $r = run_inner('t/harness/log-window.tt', env => { LOG_ACCUM => 1 });
+    is_deeply($results->($r), $want->(1),
+              'check_accum_error_log(): a check after each request, on every line since the block started')
+        or show($r);
+
+    $r = run_inner('t/harness/log-window.tt', env => { TEST_NGINX_CHECK_ACCUM_ERR_LOG => 1 });
+    is_deeply($results->($r), $want->(1),
+              'TEST_NGINX_CHECK_ACCUM_ERR_LOG=1: the same as check_accum_error_log()')
+        or show($r);
+}
+
 done_testing();

@@ -49,7 +49,7 @@ our $NoLongString         = 0;
 our $NoRootLocation       = 0;
 our @EnvToNginx;
 our @BlockPreprocessors;
-our $CheckAccumErrLog     = 0;
+our $CheckAccumErrLog     = $ENV{TEST_NGINX_CHECK_ACCUM_ERR_LOG} ? 1 : 0;
 our $WorkerConnections    = 64;
 our $ConfigPreamble       = '';
 our $DefaultServerName    = 'localhost';
@@ -533,6 +533,7 @@ sub _run_block {
         return _run_must_die($ctx, $conf, \@files);
     }
 
+    my $restarted = 0;
     # ---- (re)start nginx
     if (!$NoNginxManager) {
         my $restart = 1;
@@ -558,6 +559,7 @@ sub _run_block {
                 return;
             }
             $PrevConfText = $conf_body;
+            $restarted = 1;
         } else {
             $Server->write_file($Server->html_dir . "/$_->[0]", $_->[1], $_->[2]) for @files;
         }
@@ -604,58 +606,57 @@ sub _run_block {
         }
     }
 
-    my $err_start;
-    my $acc_start;
+    # Log windows (as upstream): nginx's logs are checked after every
+    # response. Each check sees the error.log lines written since the
+    # previous check of the block (the first check also sees nginx's
+    # startup lines when it was started for this block), or, with
+    # check_accum_error_log(), every line since the block started. The
+    # access log checks always see every line since the block started.
+    my $elog = $Server->error_log;
+    my $alog = $Server->access_log;
+    $ctx->{err_start} = $restarted ? 0 : Test::Nginx::Harness::Server::file_size($elog);
+    $ctx->{acc_start} = $restarted ? 0 : Test::Nginx::Harness::Server::file_size($alog);
+    $ctx->{err_pos} = $ctx->{err_start};
+    $ctx->{warned_to} = $ctx->{err_start};
+
     for my $rep (0 .. $RepeatEach - 1) {
-        my $elog = $Server->error_log;
-        my $alog = $Server->access_log;
-        my $err_off = Test::Nginx::Harness::Server::file_size($elog);
-        my $acc_off = Test::Nginx::Harness::Server::file_size($alog);
-        $err_start //= $err_off;
-        $acc_start //= $acc_off;
-        if ($CheckAccumErrLog) {
-            $err_off = $err_start;
-            $acc_off = $acc_start;
-        }
+        my $rep_off = Test::Nginx::Harness::Server::file_size($elog);
 
         my $tcp;
         if (defined $ctx->{tcp_listen}) {
             $tcp = _start_tcp_server($ctx);
         }
 
-        _run_requests($ctx, $jobs, $rep);
+        my $on_response = sub {
+            my ($last) = @_;
+            if (defined(my $w = _v($block, 'wait'))) {
+                my $secs = Test::Nginx::Harness::Client::parse_time($w);
+                Time::HiRes::sleep($secs) if $secs;
+            }
+            if ($last) {
+                if ($tcp) {
+                    $tcp->stop;
+                    _check_tcp_query($ctx, $tcp->received, $rep);
+                }
 
-        if (defined(my $w = _v($block, 'wait'))) {
-            my $secs = Test::Nginx::Harness::Client::parse_time($w);
-            Time::HiRes::sleep($secs) if $secs;
-        }
+                # a crash after the response was sent would otherwise go
+                # unnoticed (with master_process off the crash takes the
+                # whole server down)
+                if (!$NoNginxManager && !$Server->running) {
+                    $tb->ok(0, "$name - nginx is still running after the requests (req $rep)");
+                    my $tail = Test::Nginx::Harness::Server::read_from(
+                        $elog, $rep_off);
+                    my @l = grep { /\[(?:emerg|alert|crit|error)\]/ } split /\n/, $tail;
+                    @l = @l[-10 .. -1] if @l > 10;
+                    $tb->diag("nginx exited or crashed during this block"
+                              . (@l ? ":\n  " . join("\n  ", @l) : ''));
+                    $PrevConfText = undef;
+                }
+            }
+            _check_logs_now($ctx, $rep);
+        };
 
-        if ($tcp) {
-            $tcp->stop;
-            _check_tcp_query($ctx, $tcp->received, $rep);
-        }
-
-        # a crash after the response was sent would otherwise go unnoticed
-        # (with master_process off the crash takes the whole server down)
-        if (!$NoNginxManager && !$Server->running) {
-            $tb->ok(0, "$name - nginx is still running after the requests (req $rep)");
-            my $tail = Test::Nginx::Harness::Server::read_from(
-                $elog, $err_off);
-            my @l = grep { /\[(?:emerg|alert|crit|error)\]/ } split /\n/, $tail;
-            @l = @l[-10 .. -1] if @l > 10;
-            $tb->diag("nginx exited or crashed during this block"
-                      . (@l ? ":\n  " . join("\n  ", @l) : ''));
-            $PrevConfText = undef;
-        }
-
-        Test::Nginx::Harness::Server::settle_file($elog);
-        my $text = Test::Nginx::Harness::Server::read_from($elog, $err_off);
-        my $atext;
-        if (defined _v($block, 'access_log') || defined _v($block, 'no_access_log')) {
-            Test::Nginx::Harness::Server::settle_file($alog, 0.05);
-            $atext = Test::Nginx::Harness::Server::read_from($alog, $acc_off);
-        }
-        _check_logs($ctx, $text, $atext, $rep, '');
+        _run_requests($ctx, $jobs, $rep, $on_response);
     }
 
     # ---- shutdown log checks / valgrind
@@ -830,8 +831,10 @@ sub _block_timeout {
     return Test::Nginx::Harness::Client::parse_time($t) // $Timeout;
 }
 
+# $on_response->($last) runs after each response's checks (the log checks);
+# $last is true for the repetition's last response
 sub _run_requests {
-    my ($ctx, $jobs, $rep) = @_;
+    my ($ctx, $jobs, $rep, $on_response) = @_;
     my $block = $ctx->{block};
     my $name = $ctx->{name};
     my $tb = Test::More->builder;
@@ -846,6 +849,8 @@ sub _run_requests {
     my $server_addr = _sval(_v($block, 'server_addr_for_client')) // $ServerAddr;
 
     my $idx = 0;
+    my $total = 0;
+    $total += $_->{nresp} for @$jobs;
     for my $job (@$jobs) {
         my $r;
         if ($job->{kind} eq 'h2') {
@@ -900,8 +905,10 @@ sub _run_requests {
             my $res = $r->{responses}[$k];
             _check_response($ctx, $res, $idx, $rep) unless $ignore;
             $idx++;
+            $on_response->($idx == $total) if $on_response;
         }
     }
+    $on_response->(1) if $on_response && !$total;
 }
 
 # ----------------------------------------------------------------------
@@ -1117,8 +1124,37 @@ sub _check_negative {
     }
 }
 
+# the log checks of one response (see the "Log windows" comment in
+# _run_block)
+sub _check_logs_now {
+    my ($ctx, $rep) = @_;
+    my $block = $ctx->{block};
+    my $elog = $Server->error_log;
+    Test::Nginx::Harness::Server::settle_file($elog);
+    my $from = $CheckAccumErrLog ? $ctx->{err_start} : $ctx->{err_pos};
+    my $text = Test::Nginx::Harness::Server::read_from($elog, $from);
+    # whole lines only: a line still being written belongs to the next check
+    $text = substr $text, 0, rindex($text, "\n") + 1;
+    my $end = $from + length $text;
+    $ctx->{err_pos} = $end unless $CheckAccumErrLog;
+    # unexpected [alert]/[crit]/[emerg] lines are reported once
+    my $fresh = $ctx->{warned_to} > $from
+        ? substr($text, $ctx->{warned_to} - $from) : $text;
+    $ctx->{warned_to} = $end if $end > $ctx->{warned_to};
+
+    my $atext;
+    if ((defined _v($block, 'access_log') || defined _v($block, 'no_access_log'))
+        && !defined _v($block, 'ignore_response'))
+    {
+        my $alog = $Server->access_log;
+        Test::Nginx::Harness::Server::settle_file($alog, 0.05);
+        $atext = Test::Nginx::Harness::Server::read_from($alog, $ctx->{acc_start});
+    }
+    _check_logs($ctx, $text, $atext, $rep, '', $fresh);
+}
+
 sub _check_logs {
-    my ($ctx, $text, $atext, $rep, $mode) = @_;
+    my ($ctx, $text, $atext, $rep, $mode, $fresh) = @_;
     my $block = $ctx->{block};
     my $name = $ctx->{name};
     my $tb = Test::More->builder;
@@ -1166,8 +1202,7 @@ sub _check_logs {
     # upstream behaviour: unexpected [alert]/[crit]/[emerg] lines are
     # reported as warnings (not failures)
     return if $mode eq 'must_die';
-    return if $rep > 0 && $CheckAccumErrLog;
-    for my $line (@lines) {
+    for my $line (defined $fresh ? split(/\n/, $fresh) : @lines) {
         next unless $line =~ /\[(?:alert|crit|emerg)\]/;
         next if grep { _line_matches($line, $_) } @pos, @neg;
         Test::More::diag("WARNING: $name - $line");
@@ -1290,9 +1325,9 @@ then polls (10 ms steps) for F<logs/nginx.pid> naming a live process;
 
 =item 3.
 
-for each of the C<repeat_each()> repetitions: remembers the error/access log
-offsets, sends the request(s) on fresh connections, checks every response,
-sleeps C<--- wait>, then checks the log lines written since the offset.
+for each of the C<repeat_each()> repetitions: sends the request(s) on
+fresh connections and, after each response, checks it, sleeps C<--- wait>
+and checks the logs (see L</Log checks (per request)>);
 
 =back
 
@@ -1498,11 +1533,23 @@ C<100 Continue>) and knows that HEAD/204/304 have no body. A response that
 is malformed or cut short adds a failing test (C<bad response: ...>) unless
 C<abort> or C<ignore_response> is given.
 
-=head2 Log checks (per repetition)
+=head2 Log checks (per request)
 
-Only the lines written since the repetition's first request was sent are
-looked at (all of them with C<check_accum_error_log()>; for C<must_die> the
-whole startup log plus stderr).
+As upstream, the logs are checked after B<every> response (each request of
+a C<request eval> array, each of C<pipelined_requests>), not once per block
+or repetition. Each check of F<error.log> sees the lines written since the
+previous check of the block, the first one also nginx's startup lines; so a
+pattern in C<error_log> must appear in every request's own lines, and a line
+written by a later request is missing at the earlier requests' checks.
+With C<check_accum_error_log()> (or C<TEST_NGINX_CHECK_ACCUM_ERR_LOG=1>)
+each check sees every line since the block started (nginx's startup
+included, every repetition): an C<error_log> pattern must appear by the
+first request's check, a C<no_error_log> pattern is checked against
+everything so far. To check lines that only later requests write, end the
+block with a request that returns F<logs/error.log> (C<location =
+/_log/error { alias logs/error.log; }>) and match its body. The access log
+checks see every line since the block started. For C<must_die>: the whole
+startup log plus stderr, once per repetition.
 
 =over
 
@@ -1516,11 +1563,12 @@ C<qr//> or an array of strings and C<qr//>s. One test per pattern.
 A substring (a trailing newline is ignored) or C<qr//>; all matches in the
 new lines, each followed by C<"\n">, concatenated, compared with
 C<grep_error_log_out> (string, C<qr//>, or an C<eval> array indexed by
-repetition). One test.
+repetition, not by request). One test per check.
 
 =item C<access_log>, C<no_access_log>
 
-Like C<error_log> / C<no_error_log> for F<logs/access.log>.
+Like C<error_log> / C<no_error_log> for F<logs/access.log>; not checked
+with C<ignore_response> (as upstream).
 
 =item C<shutdown_error_log>, C<no_shutdown_error_log>
 
@@ -1528,13 +1576,13 @@ Checked after stopping nginx at the end of the block.
 
 =item C<wait>
 
-Seconds (float, or C<ms>) slept after the responses, before the log checks.
+Seconds (float, or C<ms>) slept after each response, before its log checks.
 
 =back
 
 Unexpected C<[alert]>, C<[crit]> and C<[emerg]> lines are printed as
 C<WARNING:> diagnostics, not failures (upstream behaviour); add
-C<no_error_log> patterns to make them fail.
+C<no_error_log> patterns to make them fail. Each line is reported once.
 
 =head2 Embedded TCP mock
 
@@ -1551,8 +1599,9 @@ silence, then replies.
 Per response: 1 (status) + 1 per C<response_headers> / C<response_headers_like>
 line + 1 if C<raw_response_headers_like> + 1 if C<raw_response_headers_unlike>
 + 1 if any of C<response_body>/C<response_body_like>/C<response_body_unlike>.
-Per repetition: 1 per C<error_log> / C<no_error_log> / C<access_log> /
-C<no_access_log> pattern, 1 for C<grep_error_log>, 1 for C<tcp_query>,
+Also per response: 1 per C<error_log> / C<no_error_log> / C<access_log> /
+C<no_access_log> pattern (no access log checks with C<ignore_response>),
+1 for C<grep_error_log>. Per repetition: 1 for C<tcp_query>,
 1 for C<tcp_query_len>, 1 for C<curl_error> per http2 request. C<must_die>:
 1 + log patterns per repetition. Per block: 1 per C<shutdown_error_log> /
 C<no_shutdown_error_log> pattern. Failures add tests (client timeout,
@@ -1656,6 +1705,10 @@ See C<TEST_NGINX_USE_VALGRIND>.
 
 Trace nginx starts/stops (and curl command lines) on stderr.
 
+=item C<TEST_NGINX_CHECK_ACCUM_ERR_LOG>
+
+C<1> is C<check_accum_error_log()> for every file.
+
 =item C<TEST_NGINX_NO_SHUFFLE>, C<TEST_NGINX_LOG_LEVEL>, C<TEST_NGINX_TIMEOUT>,
 C<TEST_NGINX_SLEEP>, C<TEST_NGINX_MASTER_PROCESS>, C<TEST_NGINX_ERROR_LOG>,
 C<TEST_NGINX_FORCE_RESTART_ON_TEST>, C<TEST_NGINX_USE_HTTP2>,
@@ -1689,6 +1742,14 @@ C<TEST_NGINX_IGNORE_MISSING_DIRECTIVES>, C<error_log_file>.
 
 Line numbers inside the generated F<nginx.conf> differ from upstream's; do not
 assert on C<nginx.conf:NN> in messages.
+
+=item *
+
+nginx is started with C<-e logs/error.log>; upstream passes no C<-e>, so
+with an nginx built C<--error-log-path=stderr> (Debian's) the messages of a
+configuration that fails to load never reach the F<error.log> a C<must_die>
+block checks there (F<t/inc/PhonevalTest.pm> wraps the binary under
+upstream).
 
 =item *
 
