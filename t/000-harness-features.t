@@ -378,4 +378,32 @@ SKIP: {
         or show($r);
 }
 
+# ---------------------------------------------------------------------
+# servroot leftovers (POD "Servroot"): only conf, html, logs, *_temp and
+# *_cache are removed between blocks; anything else fails the block that
+# leaves it and every block after it, and is never removed
+# ---------------------------------------------------------------------
+{
+    my $r = run_inner('t/harness/leftover.tt');
+    my $sr = $r->{servroot};
+    isnt($r->{code}, 0, 'leftovers: the inner run fails');
+    is_deeply([ map { /^(not ok|ok) \d+ - (.*)$/ ? "$1 $2" : () } split /\n/, $r->{out} ], [
+        'ok TEST 1: a temp path named *_temp - status code ok',
+        'ok TEST 1: a temp path named *_temp - response_body - response is expected (repeated req 0, req 0)',
+        'ok TEST 2: a temp path that is not named *_temp - status code ok',
+        'ok TEST 2: a temp path that is not named *_temp - response_body - response is expected (repeated req 0, req 0)',
+        'not ok TEST 2: a temp path that is not named *_temp - the block leaves nothing in the servroot but conf, html, logs, *_temp, *_cache',
+        'not ok TEST 3: a block after it - the servroot can be cleaned',
+        'not ok TEST 4: a must_die block after it - the servroot can be cleaned',
+    ], 'leftovers: the block that leaves one fails, and so does every block after it, without running')
+        or show($r);
+    like($r->{err}, qr/it left "body_leftover" in \Q$sr\E: the cleanup before the next block refuses it/,
+         'leftovers: the leaving block is told what it left');
+    like($r->{err}, qr/the servroot \Q$sr\E holds "body_leftover", which the harness does not remove: between blocks only conf, html, logs, \*_temp and \*_cache are/,
+         'leftovers: the refused blocks are told why');
+    ok(-d "$sr/body_leftover", 'leftovers: the leftover is not removed');
+    ok(!-e "$sr/body_ok_temp", 'leftovers: a *_temp directory is removed');
+    ok(!$r->{srv}->running, 'leftovers: no nginx is left running');
+}
+
 done_testing();

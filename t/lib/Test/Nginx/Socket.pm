@@ -545,7 +545,10 @@ sub _run_block {
         }
         if ($restart) {
             $Server->stop;
-            $Server->prepare_servroot;
+            if (!_prepare_servroot($ctx)) {
+                $PrevConfText = undef;
+                return;
+            }
             $Server->write_file($Server->html_dir . "/$_->[0]", $_->[1], $_->[2]) for @files;
             $Server->write_config($conf);
             my $st = $Server->start(valgrind => $valgrind, daemon => !$valgrind,
@@ -659,6 +662,12 @@ sub _run_block {
         _run_requests($ctx, $jobs, $rep, $on_response);
     }
 
+    # a block that leaves something in the servroot that the next block's
+    # cleanup would refuse (see prepare_servroot)
+    if (!$NoNginxManager) {
+        _check_leftovers($ctx);
+    }
+
     # ---- shutdown log checks / valgrind
     my $need_stop = defined _v($block, 'shutdown_error_log')
         || defined _v($block, 'no_shutdown_error_log') || $valgrind;
@@ -675,6 +684,32 @@ sub _run_block {
             _check_valgrind($ctx);
         }
     }
+}
+
+# wipes the servroot for a new block; false (and a failed test) when it
+# holds something the harness refuses to remove
+sub _prepare_servroot {
+    my ($ctx) = @_;
+    return 1 if eval { $Server->prepare_servroot; 1 };
+    my $err = $@;
+    my $tb = Test::More->builder;
+    $tb->ok(0, "$ctx->{name} - the servroot can be cleaned");
+    $tb->diag($err);
+    return 0;
+}
+
+# after a block: what it created in the servroot that the next block's
+# cleanup would refuse
+sub _check_leftovers {
+    my ($ctx) = @_;
+    my @left = $Server->leftovers or return;
+    my $tb = Test::More->builder;
+    $tb->ok(0, "$ctx->{name} - the block leaves nothing in the servroot but "
+               . "conf, html, logs, *_temp, *_cache");
+    $tb->diag("it left " . join(', ', map { "\"$_\"" } @left) . " in "
+              . $Server->servroot . ": the cleanup before the next block "
+              . "refuses it (so does upstream Test::Nginx, which bails out); "
+              . "name a temp path *_temp, or write below html/ or logs/");
 }
 
 sub _check_valgrind {
@@ -703,7 +738,7 @@ sub _run_must_die {
 
     $Server->stop;
     $PrevConfText = undef;
-    $Server->prepare_servroot;
+    _prepare_servroot($ctx) or return;
     $Server->write_file($Server->html_dir . "/$_->[0]", $_->[1], $_->[2]) for @$files;
     $Server->write_config($conf);
     my $st = $Server->start(valgrind => 0, daemon => 1);
@@ -729,6 +764,7 @@ sub _run_must_die {
         }
         _check_logs($ctx, $text, undef, $rep, 'must_die');
     }
+    _check_leftovers($ctx) unless $NoNginxManager;
 }
 
 # ----------------------------------------------------------------------
@@ -1315,8 +1351,8 @@ runs the block preprocessors, evaluates C<skip_*> / C<todo>;
 =item 2.
 
 expands C<$TEST_NGINX_*> variables, writes F<t/servroot/conf/nginx.conf>,
-wipes C<conf>, C<logs>, C<html>, C<*_temp>, C<*_cache> in the servroot,
-writes C<user_files>, stops the previous nginx (C<QUIT>, then C<TERM>, then
+wipes C<conf>, C<logs>, C<html>, C<*_temp>, C<*_cache> in the servroot
+(and refuses anything else there, see L</Servroot>), writes C<user_files>, stops the previous nginx (C<QUIT>, then C<TERM>, then
 C<KILL>, polling every 10 ms) and starts a new one with
 
     $TEST_NGINX_BINARY -p <servroot>/ -c <servroot>/conf/nginx.conf -e <servroot>/logs/error.log
@@ -1329,10 +1365,28 @@ for each of the C<repeat_each()> repetitions: sends the request(s) on
 fresh connections and, after each response, checks it, sleeps C<--- wait>
 and checks the logs (see L</Log checks (per request)>);
 
+=item 4.
+
+checks that the block left nothing in the servroot that the next block's
+cleanup would refuse.
+
 =back
 
 Requests go over raw non-blocking sockets (C<--- http2> uses C<curl>), so a
 connection that nginx never closes shows up as a client timeout failure.
+
+=head2 Servroot
+
+Between blocks only C<conf>, C<html>, C<logs> and every C<*_temp> and
+C<*_cache> entry (no dot files) of the servroot are removed, as upstream
+does. Anything else (say a C<client_body_temp_path body_w1;> that nginx
+creates at start) is never removed: a block that leaves such an entry
+fails (C<TEST n: name - the block leaves nothing in the servroot but conf,
+html, logs, *_temp, *_cache>, with the names), and every later block that
+finds one fails at once without running (C<TEST n: name - the servroot can
+be cleaned>) until it is removed by hand. Upstream Test::Nginx bails out
+there (C<Can't remove servroot (not empty?)>). Name temp paths C<*_temp>,
+or keep files below F<html/> or F<logs/>.
 
 =head2 Concurrent runs
 
@@ -1606,7 +1660,8 @@ C<no_access_log> pattern (no access log checks with C<ignore_response>),
 1 + log patterns per repetition. Per block: 1 per C<shutdown_error_log> /
 C<no_shutdown_error_log> pattern. Failures add tests (client timeout,
 malformed response, nginx not starting, nginx no longer running after a
-repetition's requests - e.g. a crash after the response was sent), which
+repetition's requests - e.g. a crash after the response was sent, servroot
+leftovers), which
 also makes the plan fail.
 Everything is multiplied by C<repeat_each()>, so upstream-style plans like
 C<plan tests =E<gt> repeat_each() * (3 * blocks())> work. Prefer
@@ -1750,6 +1805,11 @@ with an nginx built C<--error-log-path=stderr> (Debian's) the messages of a
 configuration that fails to load never reach the F<error.log> a C<must_die>
 block checks there (F<t/inc/PhonevalTest.pm> wraps the binary under
 upstream).
+
+=item *
+
+Servroot leftovers (L</Servroot>) fail the block that leaves them and the
+blocks after it instead of C<BAIL_OUT>ing the whole run.
 
 =item *
 

@@ -394,14 +394,42 @@ sub prepare_servroot {
     }
     File::Path::make_path($sr) unless -d $sr;
     opendir my $dh, $sr or die "cannot open $sr: $!\n";
-    my @kill = grep { /^(?:conf|logs|html|\w+_temp|\w+_cache)$/ } readdir $dh;
+    my @kill = grep { _cleaned($_) } readdir $dh;
     closedir $dh;
     File::Path::remove_tree(map { "$sr/$_" } @kill) if @kill;
+    # like upstream, which then removes the (now empty) servroot and bails
+    # out when that fails: anything else is refused, never removed (it may
+    # be a user's data under a mistaken TEST_NGINX_SERVROOT)
+    if (my @left = $self->leftovers) {
+        die "the servroot $sr holds " . join(', ', map { "\"$_\"" } @left)
+            . ", which the harness does not remove: between blocks only conf, "
+            . "html, logs, *_temp and *_cache are (upstream Test::Nginx bails "
+            . "out here: \"Can't remove $sr (not empty?)\"). Keep what a test "
+            . "writes in those (e.g. a temp path named *_temp), and remove the "
+            . "leftovers by hand.\n";
+    }
     File::Path::make_path("$sr/conf", "$sr/logs", "$sr/html");
     open my $fh, '>', "$sr/html/index.html" or die "$sr/html/index.html: $!\n";
     print $fh "It works!\n";
     close $fh;
     return 1;
+}
+
+# the entries the cleanup between blocks removes: conf, html, logs and,
+# as upstream's glob("*_temp") / glob("*_cache"), every name (no dot
+# file) ending in _temp or _cache
+sub _cleaned {
+    my ($e) = @_;
+    return $e =~ /\A(?:conf|logs|html)\z/ || $e =~ /\A[^.].*_(?:temp|cache)\z/s;
+}
+
+# the servroot entries that prepare_servroot refuses, sorted
+sub leftovers {
+    my ($self) = @_;
+    opendir my $dh, $self->{servroot} or return ();
+    my @e = sort grep { $_ ne '.' && $_ ne '..' && !_cleaned($_) } readdir $dh;
+    closedir $dh;
+    return @e;
 }
 
 sub write_file {
