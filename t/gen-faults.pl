@@ -510,6 +510,7 @@ reset_mock($ENV{TEST_NGINX_PV_RST_PORT},
            . '{"status":"VALID_CONFIRMED","linetype":"MOBILE",');
 
 no_shuffle();
+check_accum_error_log();
 
 our $Mocks = <<'_EOC_';
     map $request_body $pv_answer {
