@@ -56,6 +56,8 @@ typedef struct {
     pv_u_char                role;
     pv_u_char                close;       /* '}' or ']' */
     pv_u_char                key_slot;    /* pv_scan_slot() of the name */
+    pv_u_char                hook;        /* its values are recorded:
+                                             any role but NONE and LIST */
     int                      have_country;
 } pv_scan_frame_t;
 
@@ -124,6 +126,8 @@ static int pv_scan_cf_element(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static void pv_scan_cf_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start,
     size_t end);
+static inline int pv_scan_hook(pv_scan_t *s, pv_scan_frame_t *f,
+    size_t end);
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
 static void pv_scan_want(pv_doc_want_t *want, const pv_u_char *name,
     size_t len, unsigned names);
@@ -164,7 +168,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     unsigned max_depth, pv_pool_t *pool, pv_doc_t *doc)
 {
     int               esc, rc;
-    size_t            pos, vend, depth, start;
+    size_t            pos, depth, start;
     pv_u_char         c;
     pv_json_span_t   *span;
     pv_scan_frame_t  *f;
@@ -216,6 +220,11 @@ value:
     /* most values are strings */
 
     if (c == '"') {
+
+string:
+
+        /* a string value starts at pos */
+
         start = pv_json_plain_string(p, len, pos);
         pos = start ? start : pv_json_string_at(p, len, pos, &esc, &fault);
 
@@ -240,6 +249,7 @@ value:
         }
 
         f = &s.frames[depth++];
+        f->hook = (f->role != PV_SCAN_NONE && f->role != PV_SCAN_LIST);
 
         pos++;
         pv_scan_ws(p, len, pos);
@@ -290,27 +300,26 @@ after:
 
     /* a value ended at pos */
 
-    vend = pos;
-    pv_scan_ws(p, len, pos);
-
     if (depth == 0) {
+        pv_scan_ws(p, len, pos);
         return pos == len ? pv_scan_finish(&s, doc) : PV_SCAN_SLOW;
     }
 
-    if (f->contact != NULL) {
-        rc = pv_scan_member(&s, f, vend);
+    if (f->hook) {
+        rc = pv_scan_hook(&s, f, pos);
         if (rc != PV_SCAN_OK) {
             return rc;
         }
-
-    } else if (f->role == PV_SCAN_CF_ENTRY) {
-        pv_scan_cf_member(&s, f, vend);
-
-    } else if (f->role == PV_SCAN_CF) {
-        if (pv_scan_cf_element(&s, f, vend) != PV_SCAN_OK) {
-            return PV_SCAN_ENOMEM;
-        }
     }
+
+    /* ", \"" between members, the usual way */
+
+    if (len - pos > 2 && f->object && memcmp(p + pos, ", \"", 3) == 0) {
+        pos += 2;
+        goto quoted;
+    }
+
+    pv_scan_ws(p, len, pos);
 
     if (pos == len) {
         return PV_SCAN_SLOW;
@@ -319,16 +328,6 @@ after:
     c = p[pos];
 
     if (c == ',') {
-
-        /* ", \"" between members, the usual way */
-
-        if (f->object && len - pos > 2 && p[pos + 1] == ' '
-            && p[pos + 2] == '"')
-        {
-            pos += 2;
-            goto quoted;
-        }
-
         pos++;
         pv_scan_ws1(p, len, pos);
 
@@ -393,23 +392,30 @@ quoted:
 
     /* the colon mostly follows the name at once, and one space it */
 
-    if (len - pos > 2 && p[pos] == ':' && p[pos + 1] == ' '
-        && p[pos + 2] > ' ')
-    {
-        pos += 2;
-
-    } else {
-        if (pos == len || p[pos] != ':') {
-            pv_scan_ws(p, len, pos);
-
-            if (pos == len || p[pos] != ':') {
-                return PV_SCAN_SLOW;
-            }
+    if (len - pos > 2 && memcmp(p + pos, ": ", 2) == 0) {
+        if (p[pos + 2] == '"') {
+            pos += 2;
+            f->value = pos;
+            goto string;
         }
 
-        pos++;
-        pv_scan_ws1(p, len, pos);
+        if (p[pos + 2] > ' ') {
+            pos += 2;
+            f->value = pos;
+            goto value;
+        }
     }
+
+    if (pos == len || p[pos] != ':') {
+        pv_scan_ws(p, len, pos);
+
+        if (pos == len || p[pos] != ':') {
+            return PV_SCAN_SLOW;
+        }
+    }
+
+    pos++;
+    pv_scan_ws1(p, len, pos);
 
     f->value = pos;
 
@@ -739,6 +745,25 @@ pv_scan_cf_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
     item->end = end;
     item->key_start = f->key_start;
     item->key_end = f->key_end;
+}
+
+
+/* a value of f's container ended at end: what its role records */
+
+static inline int
+pv_scan_hook(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
+{
+    if (f->contact != NULL) {
+        return pv_scan_member(s, f, end);
+    }
+
+    if (f->role == PV_SCAN_CF_ENTRY) {
+        pv_scan_cf_member(s, f, end);
+        return PV_SCAN_OK;
+    }
+
+    return pv_scan_cf_element(s, f, end) == PV_SCAN_OK ? PV_SCAN_OK
+                                                       : PV_SCAN_ENOMEM;
 }
 
 
