@@ -4,6 +4,7 @@
 #   make / make module   build build/ngx_http_phoneval_module.so (-Werror)
 #   make cli             build build/phoneval
 #   make test            unit tests of the core, then the Test::Nginx suite
+#   make unit-portable   the unit tests without SSE2, and without word reads
 #   make test-valgrind   the Test::Nginx suite under valgrind memcheck
 #   make demo            the sandbox: simulators, gateway, demo data
 #   make fuzz            run each fuzzer for FUZZ_SECONDS
@@ -61,7 +62,7 @@ export TEST_NGINX_PHONEVAL_SO := $(MODULE_SO)
 export TEST_NGINX_ECHO_SO := $(ECHO_SO)
 export TEST_NGINX_SANDBOX := $(TOP)/sandbox
 
-.PHONY: all module cli deps test unit prove test-valgrind demo fuzz clean sandbox-test \
+.PHONY: all module cli deps test unit unit-portable prove test-valgrind demo fuzz clean sandbox-test \
         check-deps
 
 all: module
@@ -168,6 +169,29 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/pv_test.h $(CORE_SRCS) $(HDRS)
 unit: check-deps $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do \
 	    ASAN_OPTIONS=detect_leaks=1 $$t || fail=1; done; \
+	[ $$fail = 0 ] || { echo "unit tests failed"; exit 1; }
+
+# the same tests without SSE2 (PV_NO_SIMD) and without the 8-byte word
+# reads too (PV_NO_SWAR): the portable paths of phoneval_json_word.h
+UNIT_NOSIMD  := $(patsubst t/unit/%.c,$(BUILD)/unit-nosimd/%,$(wildcard t/unit/test_*.c))
+UNIT_NOSWAR  := $(patsubst t/unit/%.c,$(BUILD)/unit-noswar/%,$(wildcard t/unit/test_*.c))
+
+$(BUILD)/unit-nosimd/%: t/unit/%.c t/unit/pv_test.h $(CORE_SRCS) $(HDRS)
+	@mkdir -p $(BUILD)/unit-nosimd
+	@echo "CC $< (PV_NO_SIMD)"
+	@$(CC) $(UNIT_CFLAGS) -DPV_NO_SIMD -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all $< $(CORE_SRCS) -o $@ -ljansson
+
+$(BUILD)/unit-noswar/%: t/unit/%.c t/unit/pv_test.h $(CORE_SRCS) $(HDRS)
+	@mkdir -p $(BUILD)/unit-noswar
+	@echo "CC $< (PV_NO_SIMD PV_NO_SWAR)"
+	@$(CC) $(UNIT_CFLAGS) -DPV_NO_SIMD -DPV_NO_SWAR \
+	    -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all $< $(CORE_SRCS) -o $@ -ljansson
+
+unit-portable: check-deps $(UNIT_NOSIMD) $(UNIT_NOSWAR)
+	@fail=0; for t in $(UNIT_NOSIMD) $(UNIT_NOSWAR); do \
+	    echo "$$t"; ASAN_OPTIONS=detect_leaks=1 $$t || fail=1; done; \
 	[ $$fail = 0 ] || { echo "unit tests failed"; exit 1; }
 
 prove: module $(if $(CLI_SRCS),cli)

@@ -66,8 +66,14 @@ static const pv_u_char  pv_json_str_class[256] = {
  * so the lowest flag is exact.
  */
 
+/*
+ * -DPV_NO_SIMD builds without SSE2 (the word reads stay), -DPV_NO_SWAR
+ * also without the word reads: the byte loops everywhere.  The unit tests
+ * run all three ("make unit-portable").
+ */
+
 #if defined(__GNUC__) && defined(__BYTE_ORDER__)                             \
-    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(PV_NO_SWAR)
 #define PV_JSON_SWAR  1
 #else
 #define PV_JSON_SWAR  0
@@ -75,7 +81,7 @@ static const pv_u_char  pv_json_str_class[256] = {
 
 /* sixteen bytes a step where SSE2 is there (always on x86-64) */
 
-#if PV_JSON_SWAR && defined(__SSE2__)
+#if PV_JSON_SWAR && defined(__SSE2__) && !defined(PV_NO_SIMD)
 #define PV_JSON_SSE2  1
 #include <emmintrin.h>
 #else
