@@ -124,8 +124,8 @@ static pv_cf_entry_t *pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf,
     size_t pos);
 static int pv_scan_cf_element(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static void pv_scan_cf_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
-static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start,
-    size_t end);
+static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f,
+    const pv_u_char *p, size_t len, size_t start, size_t end);
 static inline int pv_scan_hook(pv_scan_t *s, pv_scan_frame_t *f,
     size_t end);
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
@@ -383,7 +383,7 @@ quoted:
 
     /* an escaped name needs decoding to compare: the full path does it */
 
-    if (pos == 0 || esc || pv_scan_name(&s, f, start, pos) != 0) {
+    if (pos == 0 || esc || pv_scan_name(&s, f, p, len, start, pos) != 0) {
         return PV_SCAN_SLOW;
     }
 
@@ -838,7 +838,8 @@ wanted:
  */
 
 static int
-pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
+pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
+    size_t len, size_t start, size_t end)
 {
     size_t            n, i;
     uint64_t          a, b, h, bit, *word;
@@ -849,10 +850,12 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
         return -1;
     }
 
-    q = s->p + start + 1;
+    /* p and len are the caller's registers; s->p would be loaded again */
+
+    q = p + start + 1;
     n = end - start - 2;
 
-    a = pv_scan_word(q, n, (size_t) (s->p + s->len - q));
+    a = pv_scan_word(q, n, len - start - 1);
     b = 0;
 
     if (n > 8) {
@@ -879,7 +882,7 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, size_t start, size_t end)
             k = &s->names[i];
 
             if (k->hash == h && k->len == n
-                && memcmp(s->p + k->start, q, n) == 0)
+                && memcmp(p + k->start, q, n) == 0)
             {
                 return -1;
             }
