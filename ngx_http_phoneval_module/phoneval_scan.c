@@ -812,6 +812,24 @@ pv_scan_hook(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 }
 
 
+/*
+ * Two names of n > 8 bytes whose first eight bytes are equal: are they?
+ * Up to sixteen bytes, the last eight decide.
+ */
+
+static inline int
+pv_scan_rest_eq(const pv_u_char *a, const pv_u_char *b, size_t n)
+{
+#if PV_JSON_SWAR
+    if (n <= 16) {
+        return pv_json_load8(a + n - 8) == pv_json_load8(b + n - 8);
+    }
+#endif
+
+    return memcmp(a + 8, b + 8, n - 8) == 0;
+}
+
+
 /* the member of a contact whose value ended at end */
 
 static int
@@ -839,7 +857,8 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
         w = &s->want->wanted[i];
 
         if (w->len == n && w->word == f->key_word
-            && (n <= 8 || memcmp(s->p + f->key_start + 1, w->name, n) == 0))
+            && (n <= 8
+                || pv_scan_rest_eq(s->p + f->key_start + 1, w->name, n)))
         {
             goto wanted;
         }
