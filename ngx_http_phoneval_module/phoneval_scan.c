@@ -339,12 +339,7 @@ string:
 
 after:
 
-    /* a value ended at pos */
-
-    if (depth == 0) {
-        pv_scan_ws(p, len, pos);
-        return pos == len ? pv_scan_finish(&s, doc) : PV_SCAN_SLOW;
-    }
+    /* a value ended at pos inside f (the root's end is found at close) */
 
     if (f->hook) {
         rc = pv_scan_hook(&s, f, pos);
@@ -398,9 +393,14 @@ close:
     }
 
     s.nnames = f->names;
-    depth--;
-    f = depth ? &s.frames[depth - 1] : NULL;
     pos++;
+
+    if (--depth == 0) {
+        pv_scan_ws(p, len, pos);
+        return pos == len ? pv_scan_finish(&s, doc) : PV_SCAN_SLOW;
+    }
+
+    f = &s.frames[depth - 1];
 
     goto after;
 
