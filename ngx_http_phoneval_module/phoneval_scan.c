@@ -166,18 +166,19 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 /*
  * The plain string whose opening quote is at pos, as pv_json_plain_string()
  * reads it, with the first sixteen bytes inlined: most names and values
- * end there.
+ * end there.  lim16 is len - 16 (0 if less): seventeen bytes from a pos
+ * below it are in the input.
  */
 
 #if PV_JSON_SSE2
 
 static inline __attribute__((always_inline)) size_t
-pv_scan_plain(const pv_u_char *p, size_t len, size_t pos)
+pv_scan_plain(const pv_u_char *p, size_t len, size_t pos, size_t lim16)
 {
     uint64_t  m;
     __m128i   v;
 
-    if (len - pos <= 16) {
+    if (pos >= lim16) {
         return pv_json_plain_string(p, len, pos);
     }
 
@@ -199,7 +200,8 @@ pv_scan_plain(const pv_u_char *p, size_t len, size_t pos)
 
 #else
 
-#define pv_scan_plain  pv_json_plain_string
+#define pv_scan_plain(p, len, pos, lim16)                                     \
+    ((void) (lim16), pv_json_plain_string(p, len, pos))
 
 #endif
 
@@ -209,7 +211,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     unsigned max_depth, pv_pool_t *pool, pv_doc_t *doc)
 {
     int               esc, rc;
-    size_t            pos, depth, start;
+    size_t            pos, depth, start, lim, lim16;
     pv_u_char         c;
     pv_json_span_t   *span;
     pv_scan_frame_t  *f;
@@ -242,6 +244,10 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     esc = 0;
     pos = 0;
 
+    /* pos < lim: three bytes from pos are in the input */
+    lim = len > 2 ? len - 2 : 0;
+    lim16 = len > 16 ? len - 16 : 0;
+
     pv_scan_ws(p, len, pos);
 
     if (pos == len || (p[pos] != '{' && p[pos] != '[')) {
@@ -266,7 +272,7 @@ string:
 
         /* a string value starts at pos */
 
-        start = pv_scan_plain(p, len, pos);
+        start = pv_scan_plain(p, len, pos, lim16);
         pos = start ? start : pv_json_string_at(p, len, pos, &esc, &fault);
 
         if (pos == 0) {
@@ -350,7 +356,7 @@ after:
 
     /* ", \"" between members, the usual way */
 
-    if (len - pos > 2 && f->object && memcmp(p + pos, ", \"", 3) == 0) {
+    if (pos < lim && f->object && memcmp(p + pos, ", \"", 3) == 0) {
         pos += 2;
         goto quoted;
     }
@@ -415,7 +421,7 @@ quoted:
     /* a member name starts at pos, p[pos] is '"' */
 
     start = pos;
-    pos = pv_scan_plain(p, len, start);
+    pos = pv_scan_plain(p, len, start, lim16);
 
     if (pos == 0) {
         esc = 0;
@@ -437,7 +443,7 @@ quoted:
 
     /* the colon mostly follows the name at once, and one space it */
 
-    if (len - pos > 2 && memcmp(p + pos, ": ", 2) == 0) {
+    if (pos < lim && memcmp(p + pos, ": ", 2) == 0) {
         if (p[pos + 2] == '"') {
             pos += 2;
             f->value = pos;
