@@ -172,6 +172,66 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 #if PV_JSON_SSE2
 
+#define pv_scan_special(v)                                                    \
+    (unsigned) _mm_movemask_epi8(                                             \
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),     \
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),   \
+                     _mm_cmplt_epi8(v, _mm_set1_epi8(' '))))
+
+
+/*
+ * A string within sixteen bytes of the input's end: its last bytes are
+ * read as part of the input's last sixteen, not one by one.
+ */
+
+static __attribute__((noinline)) size_t
+pv_scan_plain_end(const pv_u_char *p, size_t len, size_t pos)
+{
+    unsigned  m;
+    __m128i   v;
+
+    pos++;
+
+    while (len - pos >= 16) {
+        v = _mm_loadu_si128((const __m128i *) (p + pos));
+        m = pv_scan_special(v);
+
+        if (m != 0) {
+            goto found;
+        }
+
+        pos += 16;
+    }
+
+    if (pos == len) {
+        return 0;
+    }
+
+    if (len < 16) {
+        while (pos < len && pv_json_str_class[p[pos]] == PV_JSON_C_PLAIN) {
+            pos++;
+        }
+
+        return (pos < len && p[pos] == '"') ? pos + 1 : 0;
+    }
+
+    /* bit i of the last sixteen bytes is p[len - 16 + i] */
+
+    v = _mm_loadu_si128((const __m128i *) (p + len - 16));
+    m = pv_scan_special(v) >> (16 - (len - pos));
+
+    if (m == 0) {
+        return 0;
+    }
+
+found:
+
+    pos += (unsigned) __builtin_ctz(m);
+
+    return p[pos] == '"' ? pos + 1 : 0;
+}
+
+
 static inline __attribute__((always_inline)) size_t
 pv_scan_plain(const pv_u_char *p, size_t len, size_t pos, size_t lim16)
 {
@@ -179,7 +239,7 @@ pv_scan_plain(const pv_u_char *p, size_t len, size_t pos, size_t lim16)
     __m128i   v;
 
     if (pos >= lim16) {
-        return pv_json_plain_string(p, len, pos);
+        return pv_scan_plain_end(p, len, pos);
     }
 
     v = _mm_loadu_si128((const __m128i *) (p + pos + 1));
