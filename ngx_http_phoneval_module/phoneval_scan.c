@@ -116,7 +116,7 @@ typedef struct {
 
 
 static int pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent,
-    pv_scan_frame_t *f, size_t pos);
+    pv_scan_frame_t *f, size_t pos, int object);
 static int pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f);
 static pv_contact_t *pv_scan_add_contact(pv_scan_t *s, size_t pos);
 static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
@@ -350,13 +350,12 @@ string:
             return PV_SCAN_SLOW;
         }
 
-        rc = pv_scan_open(&s, f, &s.frames[depth], pos);
+        rc = pv_scan_open(&s, f, &s.frames[depth], pos, c == '{');
         if (rc != PV_SCAN_OK) {
             return rc;
         }
 
         f = &s.frames[depth++];
-        f->hook = (f->role != PV_SCAN_NONE && f->role != PV_SCAN_LIST);
 
         pos++;
         pv_scan_ws(p, len, pos);
@@ -546,11 +545,15 @@ element:
 }
 
 
-/* a container opens at pos inside parent (NULL for the root) */
+/*
+ * A container opens at pos inside parent (NULL for the root).  Its span's
+ * close and next are set where it closes: a scan that does not get there
+ * leaves the index to the full path, which empties it.
+ */
 
 static int
 pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
-    size_t pos)
+    size_t pos, int object)
 {
     pv_contact_t     *c;
     pv_json_span_t   *span;
@@ -571,20 +574,17 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
         span = &index->spans[index->n++];
         span->open = pos;
-        span->close = pos;
-        span->next = index->n;
     }
 
-    f->object = (s->p[pos] == '{');
-    f->close = f->object ? '}' : ']';
+    f->object = (pv_u_char) object;
+    f->close = object ? '}' : ']';
     f->filter[0] = 0;
     f->filter[1] = 0;
     f->names = s->nnames;
     f->names_end = s->nnames + PV_SCAN_NAMES;
     f->contact = NULL;
-    f->owner = NULL;
-    f->have_country = 0;
     f->role = PV_SCAN_NONE;
+    f->hook = 0;
 
     if (f->names_end > PV_SCAN_OPEN_NAMES) {
         f->names_end = PV_SCAN_OPEN_NAMES;
@@ -628,6 +628,7 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
             && memcmp(s->p + parent->key_start + 1, "customFields", 12) == 0)
         {
             f->role = PV_SCAN_CF;
+            f->hook = 1;
             f->owner = parent->contact;
             f->owner->cf_open = pos;
             f->owner->cf_first = s->nentries;
@@ -642,6 +643,7 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
             if (f->object) {
                 f->role = PV_SCAN_CF_ENTRY;
+                f->hook = 1;
                 f->entry = s->nentries - 1;
             }
         }
@@ -654,6 +656,8 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     c->members_end = pos + 1;
     c->json_index = index;
     f->contact = c;
+    f->hook = 1;
+    f->have_country = 0;
 
     return PV_SCAN_OK;
 }
