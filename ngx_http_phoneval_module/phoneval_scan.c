@@ -163,14 +163,9 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
     }
 
 
-/*
- * The plain string whose opening quote is at pos, as pv_json_plain_string()
- * reads it, with the first sixteen bytes inlined: most names and values
- * end there.  lim16 is len - 16 (0 if less): seventeen bytes from a pos
- * below it are in the input.
- */
-
 #if PV_JSON_SSE2
+
+/* a bit per byte of v that is '"', '\\', a control byte or above 0x7f */
 
 #define pv_scan_special(v)                                                    \
     (unsigned) _mm_movemask_epi8(                                             \
@@ -180,8 +175,10 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 
 /*
- * A string within sixteen bytes of the input's end: its last bytes are
- * read as part of the input's last sixteen, not one by one.
+ * pv_scan_plain() for what its one load does not cover: strings longer
+ * than sixteen bytes (pos is then sixteen bytes into the string), and
+ * strings near the input's end, whose last bytes are read as part of the
+ * input's last sixteen.
  */
 
 static __attribute__((noinline)) size_t
@@ -232,6 +229,13 @@ found:
 }
 
 
+/*
+ * The plain string whose opening quote is at pos, as pv_json_plain_string()
+ * reads it, with the first sixteen bytes inlined: most names and values
+ * end there.  lim16 is len - 16 (0 if less): seventeen bytes from a pos
+ * below it are in the input.
+ */
+
 static inline __attribute__((always_inline)) size_t
 pv_scan_plain(const pv_u_char *p, size_t len, size_t pos, size_t lim16)
 {
@@ -243,14 +247,10 @@ pv_scan_plain(const pv_u_char *p, size_t len, size_t pos, size_t lim16)
     }
 
     v = _mm_loadu_si128((const __m128i *) (p + pos + 1));
-    m = (unsigned) _mm_movemask_epi8(
-            _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                _mm_cmplt_epi8(v, _mm_set1_epi8(' '))));
+    m = pv_scan_special(v);
 
     if (m == 0) {
-        return pv_json_plain_string(p, len, pos + 16);
+        return pv_scan_plain_end(p, len, pos + 16);
     }
 
     pos += 1 + (size_t) __builtin_ctzll(m);
