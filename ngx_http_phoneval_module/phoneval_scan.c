@@ -342,10 +342,7 @@ string:
         goto after;
     }
 
-    switch (c) {
-
-    case '{':
-    case '[':
+    if (c == '{' || c == '[') {
         if (depth == PV_SCAN_DEPTH || depth >= max_depth) {
             return PV_SCAN_SLOW;
         }
@@ -356,8 +353,14 @@ string:
         }
 
         f = &s.frames[depth++];
-
         pos++;
+
+        /* mostly a name follows the brace at once */
+
+        if (c == '{' && pos < len && p[pos] == '"') {
+            goto quoted;
+        }
+
         pv_scan_ws(p, len, pos);
 
         if (pos == len) {
@@ -373,6 +376,9 @@ string:
         }
 
         goto element;
+    }
+
+    switch (c) {
 
     case '-': case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
