@@ -47,8 +47,8 @@ typedef struct {
     size_t                   value;       /* its value's first byte */
     size_t                   span;        /* the container's index slot */
     uint64_t                 filter[2];   /* a bit per name hash */
-    size_t                   names;       /* its first name record */
-    size_t                   names_end;   /* and the last it may have */
+    struct pv_scan_name_s   *names;       /* its first name record */
+    struct pv_scan_name_s   *names_end;   /* and the last it may have */
     pv_contact_t            *contact;     /* of a ROOT or CONTACT frame */
     pv_contact_t            *owner;       /* of a CF frame */
     size_t                   entry;       /* of a CF_ENTRY frame */
@@ -62,7 +62,7 @@ typedef struct {
 } pv_scan_frame_t;
 
 
-typedef struct {
+typedef struct pv_scan_name_s {
     uint64_t                 hash;
     size_t                   start;       /* first byte after the quote */
     size_t                   len;
@@ -108,7 +108,7 @@ typedef struct {
     pv_cf_entry_t           *entries;     /* of all customFields arrays */
     size_t                   nentries;
     size_t                   entries_cap;
-    size_t                   nnames;
+    pv_scan_name_t          *top;         /* past the last name record */
     const pv_doc_want_t     *want;
     pv_scan_frame_t          frames[PV_SCAN_DEPTH];
     pv_scan_name_t           names[PV_SCAN_OPEN_NAMES];
@@ -291,7 +291,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.entries = NULL;
     s.nentries = 0;
     s.entries_cap = 0;
-    s.nnames = 0;
+    s.top = s.names;
     s.want = conf->want;
 
     if (s.want == NULL) {
@@ -463,7 +463,7 @@ close:
         f->contact->close = pos;
     }
 
-    s.nnames = f->names;
+    s.top = f->names;
     pos++;
 
     if (--depth == 0) {
@@ -586,14 +586,14 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     f->close = object ? '}' : ']';
     f->filter[0] = 0;
     f->filter[1] = 0;
-    f->names = s->nnames;
-    f->names_end = s->nnames + PV_SCAN_NAMES;
+    f->names = s->top;
+    f->names_end = s->top + PV_SCAN_NAMES;
     f->contact = NULL;
     f->role = PV_SCAN_NONE;
     f->hook = 0;
 
-    if (f->names_end > PV_SCAN_OPEN_NAMES) {
-        f->names_end = PV_SCAN_OPEN_NAMES;
+    if (f->names_end > s->names + PV_SCAN_OPEN_NAMES) {
+        f->names_end = s->names + PV_SCAN_OPEN_NAMES;
     }
 
     if (parent == NULL) {
@@ -981,12 +981,12 @@ static int
 pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
     size_t len, size_t start, size_t end)
 {
-    size_t            n, i;
+    size_t            n;
     uint64_t          a, b, h, bit, *word;
     const pv_u_char  *q;
     pv_scan_name_t   *k;
 
-    if (s->nnames == f->names_end) {
+    if (s->top == f->names_end) {
         return -1;
     }
 
@@ -1018,9 +1018,7 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
     bit = 1ULL << ((h >> 57) & 63);
 
     if (*word & bit) {
-        for (i = f->names; i < s->nnames; i++) {
-            k = &s->names[i];
-
+        for (k = f->names; k < s->top; k++) {
             if (k->hash == h && k->len == n
                 && memcmp(p + k->start, q, n) == 0)
             {
@@ -1031,7 +1029,7 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
 
     *word |= bit;
 
-    k = &s->names[s->nnames++];
+    k = s->top++;
     k->hash = h;
     k->start = start + 1;
     k->len = n;
