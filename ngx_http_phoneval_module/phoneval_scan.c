@@ -239,7 +239,7 @@ found:
 static inline __attribute__((always_inline)) size_t
 pv_scan_plain(const pv_u_char *p, size_t len, size_t pos, size_t lim16)
 {
-    uint64_t  m;
+    unsigned  m;
     __m128i   v;
 
     if (pos >= lim16) {
@@ -253,7 +253,7 @@ pv_scan_plain(const pv_u_char *p, size_t len, size_t pos, size_t lim16)
         return pv_scan_plain_end(p, len, pos + 16);
     }
 
-    pos += 1 + (size_t) __builtin_ctzll(m);
+    pos += 1 + (unsigned) __builtin_ctz(m);
 
     return p[pos] == '"' ? pos + 1 : 0;
 }
