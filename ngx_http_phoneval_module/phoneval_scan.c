@@ -274,7 +274,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     size_t            pos, depth, start, lim, lim16;
     pv_u_char         c;
     pv_json_span_t   *span;
-    pv_scan_frame_t  *f;
+    pv_scan_frame_t  *f, *nf;
     pv_json_fault_t   fault;
     pv_doc_want_t     want;
     pv_scan_t         s;
@@ -347,12 +347,15 @@ string:
             return PV_SCAN_SLOW;
         }
 
-        rc = pv_scan_open(&s, f, &s.frames[depth], pos, c == '{');
+        nf = (f == NULL) ? s.frames : f + 1;
+
+        rc = pv_scan_open(&s, f, nf, pos, c == '{');
         if (rc != PV_SCAN_OK) {
             return rc;
         }
 
-        f = &s.frames[depth++];
+        f = nf;
+        depth++;
         pos++;
 
         /* mostly a name follows the brace at once */
@@ -471,7 +474,7 @@ close:
         return pos == len ? pv_scan_finish(&s, doc) : PV_SCAN_SLOW;
     }
 
-    f = &s.frames[depth - 1];
+    f--;
 
     goto after;
 
