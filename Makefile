@@ -200,7 +200,7 @@ prove: module $(if $(CLI_SRCS),cli)
 sandbox-test:
 	/usr/bin/python3 sandbox/test_simulators.py
 
-test: unit sandbox-test prove
+test: unit unit-portable sandbox-test prove
 
 VG_MASTER    := $(BUILD)/valgrind-master
 
