@@ -64,8 +64,13 @@ pv_field_name_from_key(const char *key)
 }
 
 
+/*
+ * The id of the field with this key (or, by_id, this id); *fkey gets the
+ * field's own key, which the printed line names beside the id.
+ */
+
 static char *
-pv_field_lookup(json_t *fields, const char *key, int by_id)
+pv_field_lookup(json_t *fields, const char *key, int by_id, char **fkey)
 {
     size_t       i;
     json_t      *f;
@@ -81,6 +86,7 @@ pv_field_lookup(json_t *fields, const char *key, int by_id)
 
         if (by_id) {
             if (strcmp(id, key) == 0) {
+                *fkey = pv_xstrdup(fk);
                 return pv_xstrdup(id);
             }
 
@@ -93,6 +99,7 @@ pv_field_lookup(json_t *fields, const char *key, int by_id)
         if (strcmp(fk, key) == 0
             || strcmp(a ? a + 1 : fk, b ? b + 1 : key) == 0)
         {
+            *fkey = pv_xstrdup(fk);
             return pv_xstrdup(id);
         }
     }
@@ -175,7 +182,7 @@ int
 pv_cmd_fields(pv_conf_t *conf)
 {
     int               rc, width, need;
-    char             *loc, *err;
+    char             *loc, *err, *fkey;
     size_t            i, n;
     json_t           *root, *fields, *out;
     pv_req_t         *rq;
@@ -252,7 +259,14 @@ pv_cmd_fields(pv_conf_t *conf)
         /* an id given with --field is checked, a key is looked up */
         need = want[i].failed;
         want[i].failed = 0;
-        want[i].id = pv_field_lookup(fields, want[i].key, need);
+        fkey = NULL;
+        want[i].id = pv_field_lookup(fields, want[i].key, need, &fkey);
+
+        if (fkey != NULL) {
+            /* the field's own key, also when --field gave its id */
+            free(want[i].key);
+            want[i].key = fkey;
+        }
 
         if (want[i].id == NULL && need) {
             pv_log_error("%s: location %s has no custom field with id %s",

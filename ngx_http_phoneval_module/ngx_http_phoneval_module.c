@@ -19,6 +19,8 @@ static char *ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
     ngx_http_phoneval_loc_conf_t *conf);
 static ngx_int_t ngx_http_phoneval_key_twin(ngx_conf_t *cf,
     const pv_target_t *key, pv_target_t *twin);
+static ngx_uint_t ngx_http_phoneval_same_field(const pv_target_t *a,
+    const pv_target_t *b);
 static char *ngx_http_phoneval_check(ngx_conf_t *cf,
     ngx_http_phoneval_loc_conf_t *conf);
 static char *ngx_http_phoneval_check_names(ngx_conf_t *cf,
@@ -728,6 +730,30 @@ ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
                 t[k].by_key = 1;
                 t[k].name += 4;
                 t[k].name_len -= 4;
+
+                if (t[k].name_len == 8
+                    && ngx_strncmp(t[k].name, "contact.", 8) == 0)
+                {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "empty target \"%V\" for result "
+                                       "item \"%s\"", &res[i].name,
+                                       pv_item_name(t[k].item));
+                    return NGX_CONF_ERROR;
+                }
+            }
+
+            /* "key:x" and "key:contact.x" are one HighLevel field */
+
+            for (j = 0; j < k; j++) {
+                if (ngx_http_phoneval_same_field(&t[j], &t[k])) {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "target \"%V\" is the same field "
+                                       "as another target of \"%s\" or "
+                                       "\"%s\"", &res[i].name,
+                                       pv_item_name(t[j].item),
+                                       pv_item_name(t[k].item));
+                    return NGX_CONF_ERROR;
+                }
             }
 
             k++;
@@ -765,6 +791,37 @@ ngx_http_phoneval_merge_targets(ngx_conf_t *cf,
     conf->ntargets = k;
 
     return NGX_CONF_OK;
+}
+
+
+/* two by-key targets that name one field, with or without "contact." */
+
+static ngx_uint_t
+ngx_http_phoneval_same_field(const pv_target_t *a, const pv_target_t *b)
+{
+    size_t          al, bl;
+    const u_char   *an, *bn;
+
+    if (!a->by_key || !b->by_key) {
+        return 0;
+    }
+
+    an = a->name;
+    al = a->name_len;
+    bn = b->name;
+    bl = b->name_len;
+
+    if (al > 8 && ngx_strncmp(an, "contact.", 8) == 0) {
+        an += 8;
+        al -= 8;
+    }
+
+    if (bl > 8 && ngx_strncmp(bn, "contact.", 8) == 0) {
+        bn += 8;
+        bl -= 8;
+    }
+
+    return al == bl && ngx_memcmp(an, bn, al) == 0;
 }
 
 

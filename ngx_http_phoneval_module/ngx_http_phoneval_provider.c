@@ -396,7 +396,7 @@ ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
             ctx->retry_after = 60;
         }
 
-        /* the block this answer started in the zone, which may be longer */
+        /* the zone's block, which this answer started or found running */
         if (block > ctx->retry_after) {
             ctx->retry_after = block;
         }

@@ -630,8 +630,10 @@ busy:
 /*
  * What an answer says about the budget.  "late" is how old an answer can
  * be when it arrives (its call's phoneval_timeout): a provider window that
- * ends later than that after the recorded one is a new window.  Returns
- * how long the zone now makes no calls because of this answer, 0 if not.
+ * ends later than that after the recorded one is a new window.  After a
+ * RATE_LIMIT_EXCEEDED or API_KEY_INVALID_OR_DEPLETED answer, returns how
+ * long the zone now makes no calls (its whole block, whichever answer
+ * started it), else 0.
  */
 
 time_t

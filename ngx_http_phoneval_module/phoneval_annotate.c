@@ -180,7 +180,10 @@ pv_annotate_contact_memo(const pv_u_char *p, size_t len,
                 }
             }
 
-            /* no target is done yet: the copy serves any contact */
+            /*
+             * nothing is matched yet (only the other names of targets are
+             * "done", as for every contact): the copy serves any contact
+             */
             memcpy(memo->texts, t, size);
             memo->res = *res;
         }

@@ -795,11 +795,12 @@ pv_cache_key(const pv_phone_t *ph, const char *country, int express,
  * Whether the provider's E.164 number is the phone that was sent, so that
  * phoneval_normalize never writes another number over a contact's (a
  * provider's slip, or an answer tampered with on the way).  After a '+'
- * the digits must be the same.  A national number's digits, less leading
- * zeros (a trunk prefix), must end the E.164 digits after a country code
- * of at most three digits; a national number typed with its country code
- * ("1 209 ...") may equal them.  Other trunk prefixes ("8" in Russia) do
- * not agree: the client's text is kept.
+ * the digits must be the same.  A national number's digits, with or
+ * without their leading zeros (a trunk prefix, or part of the number),
+ * must end the E.164 digits after a country code of at most three digits;
+ * a national number typed with its country code ("1 209 ...") may equal
+ * them.  Other trunk prefixes ("8" in Russia) do not agree: the client's
+ * text is kept.
  */
 
 int
@@ -819,8 +820,14 @@ pv_phone_e164_agrees(const pv_phone_t *ph, const char *e164)
         return n == ph->ndigits && memcmp(d, ph->digits, n) == 0;
     }
 
+    /* with its zeros (Italy, Cote d'Ivoire keep them), then without */
+
     national = ph->digits;
     m = ph->ndigits;
+
+    if (n > m && n - m <= 3 && memcmp(d + (n - m), national, m) == 0) {
+        return 1;
+    }
 
     while (m && *national == '0') {
         national++;
@@ -830,4 +837,3 @@ pv_phone_e164_agrees(const pv_phone_t *ph, const char *e164)
     return m != 0 && n >= m && n - m <= 3
            && memcmp(d + (n - m), national, m) == 0;
 }
-

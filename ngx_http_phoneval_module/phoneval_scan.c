@@ -26,7 +26,9 @@
 #define PV_SCAN_CONTACT_BYTES  512 /* and one per this many bytes left */
 #define PV_SCAN_ENTRIES     16     /* first allocation of customFields
                                       entries */
-#define PV_SCAN_ENTRY_BYTES 256    /* and one per this many bytes left */
+#define PV_SCAN_ENTRY_BYTES 256    /* and one per this many bytes left, */
+#define PV_SCAN_ENTRIES_MAX 4096   /* at most this many: a long string is
+                                      no list of entries */
 
 
 typedef enum {
@@ -141,8 +143,22 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
  */
 
 #define pv_scan_ws(p, len, pos)                                               \
-    if (pos < len && p[pos] <= ' ') {                                         \
-        if (p[pos] == ' ' && len - pos > 1 && p[pos + 1] > ' ') {            \
+    do {                                                                      \
+        if (pos < len && p[pos] <= ' ') {                                     \
+            if (p[pos] == ' ' && len - pos > 1 && p[pos + 1] > ' ') {        \
+                pos++;                                                        \
+                                                                              \
+            } else {                                                          \
+                while (pos < len && pv_json_is_ws(p[pos])) {                  \
+                    pos++;                                                    \
+                }                                                             \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
+
+#define pv_scan_ws1(p, len, pos)                                              \
+    do {                                                                      \
+        if (len - pos > 1 && p[pos] == ' ' && p[pos + 1] > ' ') {            \
             pos++;                                                            \
                                                                               \
         } else {                                                              \
@@ -150,17 +166,7 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
                 pos++;                                                        \
             }                                                                 \
         }                                                                     \
-    }
-
-#define pv_scan_ws1(p, len, pos)                                              \
-    if (len - pos > 1 && p[pos] == ' ' && p[pos + 1] > ' ') {                \
-        pos++;                                                                \
-                                                                              \
-    } else {                                                                  \
-        while (pos < len && pv_json_is_ws(p[pos])) {                          \
-            pos++;                                                            \
-        }                                                                     \
-    }
+    } while (0)
 
 
 #if PV_JSON_SSE2
@@ -770,6 +776,10 @@ pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf, size_t pos)
             /* a bulk body has more customFields arrays after this one */
 
             cap = (s->len - pos) / PV_SCAN_ENTRY_BYTES;
+
+            if (cap > PV_SCAN_ENTRIES_MAX) {
+                cap = PV_SCAN_ENTRIES_MAX;
+            }
 
             if (cap < PV_SCAN_ENTRIES) {
                 cap = PV_SCAN_ENTRIES;

@@ -531,3 +531,26 @@ target "cf_S" is used twice
 GET /contacts/
 --- response_body
 ok
+
+
+
+=== TEST 38: phoneval_result: "key:x" and "key:contact.x" are one HighLevel field, whether written or another name
+--- config
+    location /contacts/ {
+        phoneval_result status key:phone_validation_status;
+        phoneval_result line_type cf_L key:contact.phone_validation_status;
+    }
+--- must_die
+--- error_log
+target "key:contact.phone_validation_status" is the same field as another target of "status" or "line_type"
+
+
+
+=== TEST 39: phoneval_result: "key:contact." names no field
+--- config
+    location /contacts/ {
+        phoneval_result status key:contact.;
+    }
+--- must_die
+--- error_log
+empty target "key:contact." for result item "status"

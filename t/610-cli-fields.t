@@ -91,6 +91,11 @@ is $post->{body}{fieldKey}, 'contact.phone_e164_result',
 $r = cli(\%env, 'fields', '--location', 'loc_F', '--field', 'status=nope');
 is $r->{rc}, 1, 'fields --field ID: an unknown id is an error';
 
+$r = cli(\%env, 'fields', '--location', 'loc_F', '--field', "status=$ids{status}");
+is $r->{rc}, 0, 'fields --field ID: a known id';
+like $r->{out}, qr/^phoneval_result\s+status\s+\Q$ids{status}\E key:contact\.phone_validation_status;$/m,
+    'fields --field ID: the line names the field\'s own key, not the id';
+
 # the token
 
 $r = cli({ PHONEVAL_API_URL => $ghl->{url} }, 'fields', '--location', 'loc_F');
