@@ -120,6 +120,8 @@ typedef struct {
 static int pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent,
     pv_scan_frame_t *f, size_t pos, int object);
 static int pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f);
+static void *pv_scan_grow(pv_scan_t *s, void *old, size_t n, size_t *cap,
+    size_t size, size_t pos, size_t bytes, size_t min, size_t max);
 static pv_contact_t *pv_scan_add_contact(pv_scan_t *s, size_t pos);
 static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static pv_cf_entry_t *pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf,
@@ -708,48 +710,70 @@ pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f)
 
 
 /*
- * A contact opening at pos.  The first allocation guesses from the bytes
- * left how many will follow (a real contact takes more than
- * PV_SCAN_CONTACT_BYTES), so that a bulk body seldom copies its list.
+ * A full array of n elements of size bytes, grown: doubled, or at first
+ * as many as the bytes left from pos allow at one per "bytes" (within
+ * min and max, max 0: none), so that a bulk body seldom copies it.
+ */
+
+static void *
+pv_scan_grow(pv_scan_t *s, void *old, size_t n, size_t *cap, size_t size,
+    size_t pos, size_t bytes, size_t min, size_t max)
+{
+    size_t  c;
+    void   *a;
+
+    if (*cap) {
+        c = *cap * 2;
+
+    } else {
+        c = (s->len - pos) / bytes;
+
+        if (max && c > max) {
+            c = max;
+        }
+
+        if (c < min) {
+            c = min;
+        }
+    }
+
+    if (c > (size_t) -1 / size) {
+        return NULL;
+    }
+
+    a = pv_alloc(s->pool, c * size);
+    if (a == NULL) {
+        return NULL;
+    }
+
+    if (n) {
+        memcpy(a, old, n * size);
+    }
+
+    *cap = c;
+
+    return a;
+}
+
+
+/*
+ * A contact opening at pos (a real contact takes more than
+ * PV_SCAN_CONTACT_BYTES, hence the first guess).
  */
 
 static pv_contact_t *
 pv_scan_add_contact(pv_scan_t *s, size_t pos)
 {
-    size_t         cap;
-    pv_contact_t  *c, *list;
+    pv_contact_t  *c;
 
     if (s->nlist == s->cap) {
-        if (s->cap) {
-            cap = s->cap * 2;
-
-        } else {
-            cap = (s->len - pos) / PV_SCAN_CONTACT_BYTES;
-
-            if (s->conf->max_contacts && cap > s->conf->max_contacts) {
-                cap = s->conf->max_contacts;
-            }
-
-            if (cap < PV_SCAN_CONTACTS) {
-                cap = PV_SCAN_CONTACTS;
-            }
-        }
-
-        if (cap > (size_t) -1 / sizeof(pv_contact_t)) {
+        s->list = pv_scan_grow(s, s->list, s->nlist, &s->cap,
+                               sizeof(pv_contact_t), pos,
+                               PV_SCAN_CONTACT_BYTES, PV_SCAN_CONTACTS,
+                               s->conf->max_contacts);
+        if (s->list == NULL) {
             return NULL;
         }
-
-        list = pv_alloc(s->pool, cap * sizeof(pv_contact_t));
-        if (list == NULL) {
-            return NULL;
-        }
-
-        if (s->nlist) {
-            memcpy(list, s->list, s->nlist * sizeof(pv_contact_t));
-        }
-
-        s->list = list;
-        s->cap = cap;
     }
 
     c = &s->list[s->nlist];
@@ -765,42 +789,17 @@ pv_scan_add_contact(pv_scan_t *s, size_t pos)
 static pv_cf_entry_t *
 pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf, size_t pos)
 {
-    size_t          cap;
-    pv_cf_entry_t  *e, *entries;
+    pv_cf_entry_t  *e;
 
     if (s->nentries == s->entries_cap) {
-        if (s->entries_cap) {
-            cap = s->entries_cap * 2;
-
-        } else {
-            /* a bulk body has more customFields arrays after this one */
-
-            cap = (s->len - pos) / PV_SCAN_ENTRY_BYTES;
-
-            if (cap > PV_SCAN_ENTRIES_MAX) {
-                cap = PV_SCAN_ENTRIES_MAX;
-            }
-
-            if (cap < PV_SCAN_ENTRIES) {
-                cap = PV_SCAN_ENTRIES;
-            }
-        }
-
-        if (cap > (size_t) -1 / sizeof(pv_cf_entry_t)) {
+        /* a bulk body has more customFields arrays after this one */
+        s->entries = pv_scan_grow(s, s->entries, s->nentries,
+                                  &s->entries_cap, sizeof(pv_cf_entry_t),
+                                  pos, PV_SCAN_ENTRY_BYTES, PV_SCAN_ENTRIES,
+                                  PV_SCAN_ENTRIES_MAX);
+        if (s->entries == NULL) {
             return NULL;
         }
-
-        entries = pv_alloc(s->pool, cap * sizeof(pv_cf_entry_t));
-        if (entries == NULL) {
-            return NULL;
-        }
-
-        if (s->nentries) {
-            memcpy(entries, s->entries, s->nentries * sizeof(pv_cf_entry_t));
-        }
-
-        s->entries = entries;
-        s->entries_cap = cap;
     }
 
     e = &s->entries[s->nentries++];
