@@ -249,6 +249,9 @@ struct ngx_http_phoneval_ctx_s {
     unsigned                    timed_out:1;
     unsigned                    aborted:1;
     unsigned                    tag_put:1;
+    unsigned                    tracked:1;  /* an item was in the worker's
+                                               tree of calls or followed
+                                               one: the cleanup walks them */
 };
 
 
@@ -298,10 +301,12 @@ time_t ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone,
 void ngx_http_phoneval_budget_done(ngx_shm_zone_t *zone);
 void ngx_http_phoneval_count_request(ngx_shm_zone_t *zone,
     ngx_http_phoneval_req_e outcome);
-void ngx_http_phoneval_count_verdict(ngx_shm_zone_t *zone, pv_verdict_e v);
+void ngx_http_phoneval_count_verdicts(ngx_shm_zone_t *zone,
+    const ngx_uint_t *n);
 void ngx_http_phoneval_count_call(ngx_shm_zone_t *zone,
     ngx_http_phoneval_call_e call, ngx_msec_t latency);
-void ngx_http_phoneval_count_cache(ngx_shm_zone_t *zone, ngx_uint_t hit);
+void ngx_http_phoneval_count_cache(ngx_shm_zone_t *zone, ngx_uint_t hits,
+    ngx_uint_t misses);
 
 /* ngx_http_phoneval_status.c */
 char *ngx_http_phoneval_status(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -648,16 +648,15 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
             item->src = NGX_HTTP_PHONEVAL_SRC_CACHE;
             item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
             ctx->hits++;
-            ngx_http_phoneval_count_cache(plcf->zone, 1);
             continue;
-        }
-
-        if (plcf->cache) {
-            ngx_http_phoneval_count_cache(plcf->zone, 0);
         }
 
         ctx->misses++;
         ctx->pending_calls++;
+    }
+
+    if (plcf->cache) {
+        ngx_http_phoneval_count_cache(plcf->zone, ctx->hits, ctx->misses);
     }
 
     return NGX_OK;
@@ -803,11 +802,14 @@ static ngx_int_t
 ngx_http_phoneval_finish(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
 {
     ngx_uint_t                     i, rejected, pending;
+    ngx_uint_t                     counts[PV_VERDICT_N];
     pv_verdict_e                   v;
     ngx_http_phoneval_contact_t   *pc;
     ngx_http_phoneval_loc_conf_t  *plcf;
 
     plcf = ctx->conf;
+
+    ngx_memzero(counts, sizeof(counts));
 
     if (ctx->timer.timer_set) {
         ngx_del_timer(&ctx->timer);
@@ -828,7 +830,7 @@ ngx_http_phoneval_finish(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
 
         v = pc->item ? pc->item->verdict.verdict : pc->local.verdict;
 
-        ngx_http_phoneval_count_verdict(plcf->zone, v);
+        counts[v]++;
 
         if (v == PV_PENDING) {
             pending++;
@@ -837,6 +839,8 @@ ngx_http_phoneval_finish(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
             rejected++;
         }
     }
+
+    ngx_http_phoneval_count_verdicts(plcf->zone, counts);
 
     ngx_http_phoneval_summarize(ctx);
 
@@ -1221,6 +1225,11 @@ ngx_http_phoneval_cleanup(void *data)
 
     if (ctx->wake.posted) {
         ngx_delete_posted_event(&ctx->wake);
+    }
+
+    if (!ctx->tracked) {
+        /* all answers came from the cache: no item to take back */
+        return;
     }
 
     for (i = 0; i < ctx->nitems; i++) {

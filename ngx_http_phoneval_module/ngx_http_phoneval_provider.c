@@ -142,6 +142,7 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
     item->node.key = ngx_crc32_short(item->key, item->key_len);
     ngx_rbtree_insert(&ctx->main_conf->inflight, &item->node);
     item->in_tree = 1;
+    ctx->tracked = 1;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "phoneval call: \"%*s\"", item->key_len, item->key);
@@ -683,6 +684,7 @@ ngx_http_phoneval_follow(ngx_http_request_t *r,
         if (rc == 0) {
             item->leader = leader;
             item->state = NGX_HTTP_PHONEVAL_ITEM_FOLLOWING;
+            item->ctx->tracked = 1;
             ngx_queue_insert_tail(&leader->followers, &item->follow);
 
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

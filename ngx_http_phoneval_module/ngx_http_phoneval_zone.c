@@ -356,6 +356,7 @@ ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
 {
     u_char                    *p;
     size_t                     n;
+    time_t                     now;
     uint32_t                   hash;
     ngx_http_phoneval_node_t  *pn;
     ngx_http_phoneval_zctx_t  *zctx;
@@ -366,19 +367,30 @@ ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
 
     zctx = zone->data;
     hash = ngx_crc32_short(key, len);
+    now = ngx_time();
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
     pn = ngx_http_phoneval_lookup(zctx, key, len, hash);
 
-    if (pn == NULL || (time_t) pn->expires <= ngx_time()) {
+    if (pn == NULL || (time_t) pn->expires <= now) {
         ngx_shmtx_unlock(&zctx->shpool->mutex);
         return NGX_DECLINED;
     }
 
-    /* most recently used first: eviction takes from the tail */
-    ngx_queue_remove(&pn->queue);
-    ngx_queue_insert_head(&zctx->sh->queue, &pn->queue);
+    /*
+     * Most recently used first: eviction takes from the tail.  A node put
+     * at the head fewer than entries / 2 puts ago is still in the upper
+     * half and stays there, so that the hits of a busy number, or of a
+     * bulk body sent again, mostly only read the zone; a verdict used
+     * last still outlives at least entries / 2 others.
+     */
+
+    if ((uint32_t) (zctx->sh->seq - pn->used) >= zctx->sh->entries / 2) {
+        pn->used = ++zctx->sh->seq;
+        ngx_queue_remove(&pn->queue);
+        ngx_queue_insert_head(&zctx->sh->queue, &pn->queue);
+    }
 
     v->verdict = (pv_verdict_e) pn->verdict;
     v->validated_at = (time_t) pn->validated_at;
@@ -488,6 +500,7 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
 
     /* 32-bit times: a lifetime past 2106 is kept until then, never wraps */
     now = ngx_time();
+    pn->used = ++zctx->sh->seq;
     pn->expires = (valid < (time_t) NGX_MAX_UINT32_VALUE - now)
                   ? (uint32_t) (now + valid) : NGX_MAX_UINT32_VALUE;
 
@@ -798,14 +811,27 @@ ngx_http_phoneval_count_request(ngx_shm_zone_t *zone,
 }
 
 
+/*
+ * A request's verdicts, added once per request: each add is a locked
+ * write to a line every worker shares, so not one per contact.
+ */
+
 void
-ngx_http_phoneval_count_verdict(ngx_shm_zone_t *zone, pv_verdict_e v)
+ngx_http_phoneval_count_verdicts(ngx_shm_zone_t *zone, const ngx_uint_t *n)
 {
+    ngx_uint_t                 v;
     ngx_http_phoneval_zctx_t  *zctx;
 
-    if (zone) {
-        zctx = zone->data;
-        ngx_atomic_fetch_add(&zctx->sh->verdicts[v], 1);
+    if (zone == NULL) {
+        return;
+    }
+
+    zctx = zone->data;
+
+    for (v = 0; v < PV_VERDICT_N; v++) {
+        if (n[v]) {
+            ngx_atomic_fetch_add(&zctx->sh->verdicts[v], n[v]);
+        }
     }
 }
 
@@ -838,13 +864,25 @@ ngx_http_phoneval_count_call(ngx_shm_zone_t *zone,
 }
 
 
+/* a request's cache hits and misses, added once per request */
+
 void
-ngx_http_phoneval_count_cache(ngx_shm_zone_t *zone, ngx_uint_t hit)
+ngx_http_phoneval_count_cache(ngx_shm_zone_t *zone, ngx_uint_t hits,
+    ngx_uint_t misses)
 {
     ngx_http_phoneval_zctx_t  *zctx;
 
-    if (zone) {
-        zctx = zone->data;
-        ngx_atomic_fetch_add(hit ? &zctx->sh->hits : &zctx->sh->misses, 1);
+    if (zone == NULL) {
+        return;
+    }
+
+    zctx = zone->data;
+
+    if (hits) {
+        ngx_atomic_fetch_add(&zctx->sh->hits, hits);
+    }
+
+    if (misses) {
+        ngx_atomic_fetch_add(&zctx->sh->misses, misses);
     }
 }

@@ -31,6 +31,8 @@ typedef struct {
     u_char                      country[2];
     uint32_t                    validated_at;
     uint32_t                    expires;
+    uint32_t                    used;        /* the zone's seq when last
+                                                put at the LRU head */
     ngx_queue_t                 queue;
     u_char                      data[1];     /* key, e164 digits, then the
                                                 line type */
@@ -42,6 +44,7 @@ typedef struct {
     ngx_rbtree_node_t           sentinel;
     ngx_queue_t                 queue;
     ngx_uint_t                  entries;
+    uint32_t                    seq;         /* puts at the LRU head */
 
     /* the budget, under the slab mutex */
     time_t                      window_start;
