@@ -20,6 +20,8 @@ static ngx_int_t ngx_http_phoneval_start(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_read_body(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_join_preread(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_scan_error(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, pv_doc_rc_e rc, pv_json_error_t *err,
     long index);
@@ -147,6 +149,9 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
     hcln->data = ctx;
 
     ctx->state = NGX_HTTP_PHONEVAL_STATE_READING;
+
+    /* room in the body buffer for the bytes read with the header */
+    r->request_body_in_single_buf = 1;
 
     rc = ngx_http_read_client_request_body(r, ngx_http_phoneval_body_handler);
 
@@ -367,6 +372,10 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (ngx_http_phoneval_join_preread(r, ctx) == NGX_OK) {
+        return NGX_OK;
+    }
+
     len = 0;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
@@ -382,6 +391,9 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
 
     ctx->body = p;
     ctx->body_len = len;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "phoneval body: %uz bytes copied into one buffer", len);
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
@@ -412,6 +424,74 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
 
         p += n;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The usual in-memory body: the bytes read with the header (in
+ * r->header_in), then the rest at the start of rb->buf, which
+ * request_body_in_single_buf made long enough for both.  Moving the rest
+ * up in place and the first bytes before it makes the body one buffer
+ * without a second copy of it.  NGX_DECLINED: another shape.
+ */
+
+static ngx_int_t
+ngx_http_phoneval_join_preread(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx)
+{
+    size_t                    head, rest;
+    ngx_buf_t                *a, *b, *buf;
+    ngx_chain_t              *cl;
+    ngx_http_request_body_t  *rb;
+
+    rb = r->request_body;
+    buf = rb->buf;
+    cl = rb->bufs;
+
+    if (buf == NULL || !buf->temporary || cl->next == NULL
+        || cl->next->next != NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    a = cl->buf;
+    b = cl->next->buf;
+
+    if (!ngx_buf_in_memory(a) || !ngx_buf_in_memory(b) || b->in_file
+        || a->in_file || b->pos != buf->start || b->last != buf->last)
+    {
+        return NGX_DECLINED;
+    }
+
+    head = a->last - a->pos;
+    rest = b->last - b->pos;
+
+    if ((size_t) (buf->end - buf->last) < head) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memmove(buf->start + head, buf->start, rest);
+    ngx_memcpy(buf->start, a->pos, head);
+
+    buf->pos = buf->start;
+    buf->last = buf->start + head + rest;
+
+    b->start = buf->start;
+    b->pos = buf->start;
+    b->last = buf->last;
+    b->end = buf->end;
+
+    /* the header's bytes are in b now: the body is that one buffer */
+    rb->bufs = cl->next;
+
+    ctx->body = buf->start;
+    ctx->body_len = head + rest;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "phoneval body: %uz bytes read with the header joined "
+                   "in place to %uz", head, rest);
 
     return NGX_OK;
 }

@@ -33,6 +33,14 @@ our $CF_VU = ',"customFields":[{"id":"cf_S","field_value":"VALID_UNCONFIRMED"}]'
 our $BIG = '{"firstName":"Test","notes":"' . ('a' x 65536)
            . '","phone":"+1 209 555 0142"}';
 
+# a contact of 4 KiB: more than the 1k header buffer reads, less than the
+# body buffer, so nginx keeps the bytes read with the header apart from
+# the rest
+our $MID = '{"firstName":"Test","notes":"' . ('b' x 4000)
+           . '","phone":"+1 209 555 0142"}';
+our $MID2 = '{"firstName":"Next","notes":"' . ('c' x 4000)
+            . '","phone":"+1 209 555 0143"}';
+
 # every block gets the mocks, and fails on [alert], [crit] and [emerg]
 # unless it expects one, and on [error] unless it checks the error log
 # itself
@@ -511,3 +519,112 @@ Content-Type: application/json
 --- error_log
 upstream server temporarily disabled
 a client request body is buffered to a temporary file
+
+
+
+=== TEST 17: a body longer than the header buffer is joined in place: exact bytes upstream
+nginx reads the head and the first bytes of the body into the 1k header
+buffer and the rest into the body buffer; the module puts the two together
+in the body buffer (no copy of the whole body) and the upstream gets the
+client's bytes and the annotation.
+--- config
+    client_header_buffer_size 1k;
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::MID"
+--- response_body eval
+::crm(substr($::MID, 0, -1) . "$::CF_VC}")
+--- error_log eval
+qr/phoneval body: \d+ bytes read with the header joined in place to \d+/
+--- no_error_log
+phoneval body: 4066 bytes copied
+
+
+
+=== TEST 18: two such bodies pipelined on one connection: each joined, the second request intact
+--- config
+    client_header_buffer_size 1k;
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- pipelined_requests eval
+["POST /contacts/\n$::MID", "POST /contacts/\n$::MID2"]
+--- response_body eval
+[::crm(substr($::MID, 0, -1) . "$::CF_VC}"),
+ ::crm(substr($::MID2, 0, -1) . "$::CF_VU}")]
+--- grep_error_log eval
+qr/phoneval body: \d+ bytes (?:read with the header joined|copied)/
+--- grep_error_log_out eval
+qr/\A(?:phoneval body: \d+ bytes read with the header joined\n){2}\z/
+
+
+
+=== TEST 19: a joined body the module does not change is forwarded as received
+--- config
+    client_header_buffer_size 1k;
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_output  off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::MID"
+--- response_body eval
+::crm($::MID)
+--- error_log eval
+qr/phoneval body: \d+ bytes read with the header joined in place/
+
+
+
+=== TEST 20: a body that fits the header buffer is used where it is: neither joined nor copied
+--- config
+    client_header_buffer_size 8k;
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::MID"
+--- response_body eval
+::crm(substr($::MID, 0, -1) . "$::CF_VC}")
+--- no_error_log
+phoneval body:
