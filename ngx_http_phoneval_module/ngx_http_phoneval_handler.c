@@ -41,8 +41,10 @@ static ngx_int_t ngx_http_phoneval_finish(ngx_http_request_t *r,
 static void ngx_http_phoneval_summarize(ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_annotate(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
+static ngx_chain_t *ngx_http_phoneval_edited_body(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, pv_edit_t *edits, size_t nedits);
 static ngx_int_t ngx_http_phoneval_replace_body(ngx_http_request_t *r,
-    u_char *data, size_t len);
+    ngx_chain_t *body, size_t len);
 static ngx_int_t ngx_http_phoneval_reply(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_phoneval_timeout_handler(ngx_event_t *ev);
@@ -992,10 +994,10 @@ ngx_http_phoneval_summarize(ngx_http_phoneval_ctx_t *ctx)
 static ngx_int_t
 ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
 {
-    u_char                        *out, *last;
     size_t                         nedits, cap, size;
     ngx_int_t                      rc;
     pv_pool_t                      pool;
+    ngx_chain_t                   *body;
     ngx_uint_t                     i;
     pv_edit_t                     *edits;
     pv_result_t                    res;
@@ -1099,21 +1101,12 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    out = ngx_pnalloc(r->pool, size ? size : 1);
-    if (out == NULL) {
+    body = ngx_http_phoneval_edited_body(r, ctx, edits, nedits);
+    if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    last = pv_splice(out, ctx->body, ctx->body_len, edits, nedits);
-
-    if ((size_t) (last - out) != size) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "phoneval: spliced %uz bytes, expected %uz",
-                      (size_t) (last - out), size);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_phoneval_replace_body(r, out, size) != NGX_OK) {
+    if (ngx_http_phoneval_replace_body(r, body, size) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1125,42 +1118,100 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
 
 
 /*
- * One memory buffer with start == pos, so a proxy_next_upstream retry
- * resends it whole; the proxy derives Content-Length from content_length_n.
+ * The edited body as buffers.  Long runs of the client's bytes between
+ * edits stay where they are, and only the edits and the shorter runs are
+ * copied: a large contact with one edit is not copied whole once more.
+ * Each buffer costs the proxy an allocation and a walk of the chain per
+ * write, more than copying a few kilobytes does, so a body edited every
+ * kilobyte or so (a bulk body) is one copy, as a small body is.  Every
+ * buffer has start == pos, so a proxy_next_upstream retry resends it
+ * whole.
  */
 
+#define NGX_HTTP_PHONEVAL_KEEP_MIN  4096  /* client bytes left in place:
+                                             runs of at least this */
+
+static ngx_chain_t *
+ngx_http_phoneval_edited_body(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, pv_edit_t *edits, size_t nedits)
+{
+    u_char       *copy;
+    size_t        ncopy, i, n;
+    ngx_buf_t    *b;
+    pv_piece_t   *pieces;
+    ngx_chain_t  *cl, *first, **ll;
+
+    n = pv_splice_plan(ctx->body_len, edits, nedits,
+                       NGX_HTTP_PHONEVAL_KEEP_MIN, &ncopy);
+
+    pieces = ngx_palloc(r->pool, (n ? n : 1) * sizeof(pv_piece_t));
+    b = ngx_pcalloc(r->pool, (n ? n : 1) * sizeof(ngx_buf_t));
+    cl = ngx_palloc(r->pool, (n ? n : 1) * sizeof(ngx_chain_t));
+    copy = ngx_pnalloc(r->pool, ncopy ? ncopy : 1);
+
+    if (pieces == NULL || b == NULL || cl == NULL || copy == NULL) {
+        return NULL;
+    }
+
+    if (pv_splice_pieces(pieces, copy, ctx->body, ctx->body_len, edits,
+                         nedits, NGX_HTTP_PHONEVAL_KEEP_MIN)
+        != n)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "phoneval: the edited body is not as planned");
+        return NULL;
+    }
+
+    first = NULL;
+    ll = &first;
+
+    for (i = 0; i < n; i++) {
+        b[i].temporary = 1;
+        b[i].start = (u_char *) pieces[i].data;
+        b[i].pos = b[i].start;
+        b[i].last = b[i].start + pieces[i].len;
+        b[i].end = b[i].last;
+
+        cl[i].buf = &b[i];
+        *ll = &cl[i];
+        ll = &cl[i].next;
+    }
+
+    *ll = NULL;
+
+    if (n) {
+        b[n - 1].last_buf = 1;
+        b[n - 1].last_in_chain = 1;
+
+    } else {
+        /* every byte was removed: an empty last buffer */
+        b[0].last_buf = 1;
+        b[0].last_in_chain = 1;
+        cl[0].buf = &b[0];
+        cl[0].next = NULL;
+        first = &cl[0];
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "phoneval edits: a body of %uz bytes as %uz buffers, "
+                   "%uz bytes copied", ctx->body_len, n, ncopy);
+
+    return first;
+}
+
+
+/* the proxy derives Content-Length from content_length_n */
+
 static ngx_int_t
-ngx_http_phoneval_replace_body(ngx_http_request_t *r, u_char *data,
+ngx_http_phoneval_replace_body(ngx_http_request_t *r, ngx_chain_t *body,
     size_t len)
 {
     u_char                    *p, *q;
     size_t                     n;
-    ngx_buf_t                 *b;
     ngx_chain_t               *cl;
     ngx_http_request_body_t   *rb;
 
     rb = r->request_body;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->temporary = 1;
-    b->start = data;
-    b->pos = data;
-    b->last = data + len;
-    b->end = data + len;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    cl = ngx_alloc_chain_link(r->pool);
-    if (cl == NULL) {
-        return NGX_ERROR;
-    }
-
-    cl->buf = b;
-    cl->next = NULL;
 
     if (rb->temp_file && rb->temp_file->file.fd != NGX_INVALID_FILE) {
         ngx_pool_run_cleanup_file(r->pool, rb->temp_file->file.fd);
@@ -1168,8 +1219,10 @@ ngx_http_phoneval_replace_body(ngx_http_request_t *r, u_char *data,
         rb->temp_file = NULL;
     }
 
-    rb->bufs = cl;
-    rb->buf = b;
+    for (cl = body; cl->next; cl = cl->next) { /* void */ }
+
+    rb->bufs = body;
+    rb->buf = cl->buf;
 
     r->headers_in.content_length_n = len;
 

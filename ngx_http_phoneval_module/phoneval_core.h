@@ -406,6 +406,25 @@ size_t pv_splice_size(size_t orig_len, const pv_edit_t *e, size_t n);
 pv_u_char *pv_splice(pv_u_char *dst, const pv_u_char *orig, size_t orig_len,
     const pv_edit_t *e, size_t n);
 
+/*
+ * The result as pieces instead of one copy: runs of at least keep bytes
+ * of the original stay where they are, everything else (the edits' data
+ * and shorter runs) is copied into one buffer, adjacent copies joined
+ * into one piece.  pv_splice_plan() counts the pieces and the bytes to
+ * copy; pv_splice_pieces() fills pieces[] (that many) and copy, and
+ * returns the number of pieces.  Edits must be sorted and not overlap.
+ */
+typedef struct {
+    const pv_u_char         *data;
+    size_t                   len;
+} pv_piece_t;
+
+size_t pv_splice_plan(size_t orig_len, const pv_edit_t *e, size_t n,
+    size_t keep, size_t *copy);
+size_t pv_splice_pieces(pv_piece_t *pieces, pv_u_char *copy,
+    const pv_u_char *orig, size_t orig_len, const pv_edit_t *e, size_t n,
+    size_t keep);
+
 
 /* ---- contact documents ------------------------------------------------- */
 

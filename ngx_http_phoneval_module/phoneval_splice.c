@@ -273,3 +273,108 @@ pv_splice(pv_u_char *dst, const pv_u_char *orig, size_t orig_len,
 
     return dst;
 }
+
+
+/*
+ * Walks the result as runs of the original and the edits' data: a run
+ * of keep or more bytes is a piece of its own in place, anything else is
+ * appended to the copied piece being built.
+ */
+
+size_t
+pv_splice_plan(size_t orig_len, const pv_edit_t *e, size_t n, size_t keep,
+    size_t *copy)
+{
+    int     open;
+    size_t  i, pos, end, run, pieces;
+
+    pieces = 0;
+    *copy = 0;
+    open = 0;              /* a copied piece is being built */
+    pos = 0;
+
+    for (i = 0; i <= n; i++) {
+        end = (i < n) ? e[i].start : orig_len;
+        run = end - pos;
+
+        if (run >= keep && run != 0) {
+            pieces++;
+            open = 0;
+
+        } else if (run) {
+            *copy += run;
+            pieces += !open;
+            open = 1;
+        }
+
+        if (i == n) {
+            break;
+        }
+
+        if (e[i].len) {
+            *copy += e[i].len;
+            pieces += !open;
+            open = 1;
+        }
+
+        pos = e[i].end;
+    }
+
+    return pieces;
+}
+
+
+size_t
+pv_splice_pieces(pv_piece_t *pieces, pv_u_char *copy, const pv_u_char *orig,
+    size_t orig_len, const pv_edit_t *e, size_t n, size_t keep)
+{
+    size_t       i, pos, end, run, np;
+    pv_piece_t  *open;
+
+    np = 0;
+    open = NULL;
+    pos = 0;
+
+    for (i = 0; i <= n; i++) {
+        end = (i < n) ? e[i].start : orig_len;
+        run = end - pos;
+
+        if (run >= keep && run != 0) {
+            pieces[np].data = orig + pos;
+            pieces[np].len = run;
+            np++;
+            open = NULL;
+
+        } else if (run) {
+            if (open == NULL) {
+                open = &pieces[np++];
+                open->data = copy;
+                open->len = 0;
+            }
+
+            memcpy(copy, orig + pos, run);
+            copy += run;
+            open->len += run;
+        }
+
+        if (i == n) {
+            break;
+        }
+
+        if (e[i].len) {
+            if (open == NULL) {
+                open = &pieces[np++];
+                open->data = copy;
+                open->len = 0;
+            }
+
+            memcpy(copy, e[i].data, e[i].len);
+            copy += e[i].len;
+            open->len += e[i].len;
+        }
+
+        pos = e[i].end;
+    }
+
+    return np;
+}

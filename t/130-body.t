@@ -41,6 +41,22 @@ our $MID = '{"firstName":"Test","notes":"' . ('b' x 4000)
 our $MID2 = '{"firstName":"Next","notes":"' . ('c' x 4000)
             . '","phone":"+1 209 555 0143"}';
 
+# a bulk body of 5 contacts of about 5 KiB each, and what the upstream
+# gets for it: each contact's annotation goes before its '}'
+our $BULK = '{"contacts":['
+            . join(',', map { '{"phone":"+1 209 555 0142","n":' . $_
+                                  . ',"notes":"' . ('d' x 5000) . '"}' }
+                        1 .. 5)
+            . ']}';
+# the same with contacts of 650 bytes: edited every 700 bytes or so
+our $DENSE = '{"contacts":['
+             . join(',', map { '{"phone":"+1 209 555 0142","n":' . $_
+                                   . ',"notes":"' . ('e' x 600) . '"}' }
+                         1 .. 40)
+             . ']}';
+(our $DENSE_FWD = $DENSE) =~ s/("notes":"e+")\}/$1$::CF_VC}/g;
+(our $BULK_FWD = $BULK) =~ s/("notes":"d+")\}/$1$::CF_VC}/g;
+
 # every block gets the mocks, and fails on [alert], [crit] and [emerg]
 # unless it expects one, and on [error] unless it checks the error log
 # itself
@@ -628,3 +644,115 @@ Content-Type: application/json
 ::crm(substr($::MID, 0, -1) . "$::CF_VC}")
 --- no_error_log
 phoneval body:
+
+
+
+=== TEST 21: a large body is edited in place: the client's runs stay, only the annotations are copied
+5 contacts of about 5 KiB: 5 runs of the client's bytes are sent where
+they are, and the 5 annotations (the last with the body's closing "}]}")
+are the copied buffers.
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::BULK"
+--- response_body eval
+::crm($::BULK_FWD)
+--- error_log eval
+qr/phoneval edits: a body of 25\d\d\d bytes as 10 buffers, 318 bytes copied/
+
+
+
+=== TEST 22: a retry to the next upstream resends every buffer of an edited bulk body
+--- http_config
+    upstream crm_pair {
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_3;
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_3;
+        return 444;
+    }
+--- config
+    location = /contacts/ {
+        phoneval                on;
+        phoneval_pass           /_pv;
+        phoneval_api_key        k;
+        phoneval_result         status cf_S;
+        proxy_next_upstream     error timeout non_idempotent;
+        proxy_pass http://crm_pair;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::BULK"
+--- response_body eval
+::crm($::BULK_FWD)
+--- error_log eval
+[qr/phoneval edits: a body of \d+ bytes as 10 buffers/,
+ qr/upstream server temporarily disabled/]
+
+
+
+=== TEST 23: a small body is edited as one copied buffer
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n" . '{"phone":"+1 209 555 0142"}'
+--- response_body eval
+::crm('{"phone":"+1 209 555 0142"' . "$::CF_VC}")
+--- error_log
+phoneval edits: a body of 27 bytes as 1 buffers, 90 bytes copied
+
+
+
+=== TEST 24: a body edited every few hundred bytes is one copied buffer
+40 contacts of about 650 bytes: the runs between the annotations are too
+short to be worth a buffer each.
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::DENSE"
+--- response_body eval
+::crm($::DENSE_FWD)
+--- error_log eval
+qr/phoneval edits: a body of 2\d\d\d\d bytes as 1 buffers, 2\d\d\d\d bytes copied/

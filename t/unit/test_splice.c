@@ -287,6 +287,106 @@ test_splice_many(void)
 }
 
 
+/*
+ * pv_splice_pieces() against pv_splice(): random bodies and edits, and
+ * keep from 1 (everything of the original in place) to more than the
+ * body (all copied).
+ */
+
+static unsigned long  seed = 12345;
+
+static size_t
+rnd(size_t n)
+{
+    seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+    return n ? (size_t) ((seed >> 33) % n) : 0;
+}
+
+
+static void
+test_pieces(void)
+{
+    int          bad;
+    size_t       t, k, i, n, len, pos, np, nplan, copy, total, size;
+    size_t       keeps[] = { 1, 2, 7, 64, 100000 };
+    pv_edit_t    e[40];
+    pv_piece_t   pieces[100];
+    pv_u_char    orig[600], data[40][8], want[2000], got[2000], buf[2000];
+
+    for (t = 0; t < 2000; t++) {
+        len = rnd(sizeof(orig));
+
+        for (i = 0; i < len; i++) {
+            orig[i] = (pv_u_char) ('a' + rnd(26));
+        }
+
+        n = rnd(40);
+        pos = 0;
+
+        for (i = 0; i < n; i++) {
+            e[i].start = pos + rnd(len - pos + 1 > 40 ? 40 : len - pos + 1);
+
+            if (e[i].start > len) {
+                e[i].start = len;
+            }
+
+            e[i].end = e[i].start + rnd(len - e[i].start > 5
+                                        ? 5 : len - e[i].start + 1);
+            e[i].len = rnd(8);
+
+            for (k = 0; k < e[i].len; k++) {
+                data[i][k] = (pv_u_char) ('A' + rnd(26));
+            }
+
+            e[i].data = data[i];
+            pos = e[i].end;
+        }
+
+        size = pv_splice_size(len, e, n);
+        PV_CHECK(size != (size_t) -1);
+
+        if (size == (size_t) -1) {
+            continue;
+        }
+
+        pv_splice(want, orig, len, e, n);
+
+        for (k = 0; k < sizeof(keeps) / sizeof(keeps[0]); k++) {
+            nplan = pv_splice_plan(len, e, n, keeps[k], &copy);
+            np = pv_splice_pieces(pieces, buf, orig, len, e, n, keeps[k]);
+
+            PV_CHECK_INT(np, nplan);
+
+            total = 0;
+            bad = 0;
+
+            for (i = 0; i < np; i++) {
+                bad |= (pieces[i].len == 0);
+
+                if (pieces[i].data >= orig && pieces[i].data < orig + len) {
+                    bad |= (pieces[i].len < keeps[k]);
+
+                } else {
+                    bad |= (pieces[i].data < buf
+                            || pieces[i].data + pieces[i].len > buf + copy);
+
+                    /* copied pieces next to each other are one piece */
+                    bad |= (i > 0 && !(pieces[i - 1].data >= orig
+                                       && pieces[i - 1].data < orig + len));
+                }
+
+                memcpy(got + total, pieces[i].data, pieces[i].len);
+                total += pieces[i].len;
+            }
+
+            PV_CHECK(!bad);
+            PV_CHECK_INT(total, size);
+            PV_CHECK(memcmp(got, want, size) == 0);
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -294,6 +394,7 @@ main(void)
     test_sort_small();
     test_sort_large();
     test_splice_many();
+    test_pieces();
 
     PV_TEST_DONE("test_splice");
 }
