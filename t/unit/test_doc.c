@@ -466,7 +466,29 @@ static const char  *path_docs[] = {
     "[1]",
     "{\"contacts\":[1]}",
     "{\"x\":{\"a\":1,\"a\":2},\"phone\":\"1\"}",
-    "{\"x\":[{\"a\":1},{\"a\":2}],\"phone\":\"1\"}"
+    "{\"x\":[{\"a\":1},{\"a\":2}],\"phone\":\"1\"}",
+
+    /* contacts of one shape, and later ones that leave it or repeat names */
+    "[{\"a\":1,\"b\":{\"c\":2}},{\"a\":3,\"b\":{\"c\":4}},"
+    "{\"a\":5,\"b\":{\"c\":6}}]",
+    "[{\"a\":1,\"b\":2},{\"a\":1,\"a\":2}]",
+    "[{\"a\":1,\"b\":2},{\"a\":1,\"b\":2,\"a\":3}]",
+    "[{\"x\":{\"a\":1},\"a\":2},{\"x\":{\"a\":1,\"a\":2}}]",
+    "[{\"x\":{\"a\":1}},{\"x\":{\"a\":1}},{\"x\":{\"a\":1},\"x\":2}]",
+    "[{\"a\":1},{\"b\":1,\"c\":2},{\"b\":1,\"c\":2,\"b\":3}]",
+    "[{\"a\":1,\"b\":[{\"c\":1},{\"d\":2}]},"
+    "{\"a\":1,\"b\":[{\"c\":1,\"d\":2,\"c\":3}]}]",
+    "[{\"abcdefghijklmnopqrstu\":1},"
+    "{\"abcdefghijklmnopqrstu\":1,\"abcdefghijklmnopqrstu\":2}]",
+    "[{\"abcdefgh12345678ijklmnop\":1,\"abcdefghXXXXXXXXijklmnop\":2},"
+    "{\"abcdefghXXXXXXXXijklmnop\":1,\"abcdefghXXXXXXXXijklmnop\":2}]",
+    "{\"contacts\":[{\"phone\":\"1\",\"tags\":[\"t\"]},"
+    "{\"phone\":\"2\",\"tags\":[\"t\"],\"phone\":\"3\"}]}",
+    "{\"contacts\":[{\"phone\":\"1\",\"customFields\":[{\"id\":\"s\"}]},"
+    "{\"phone\":\"2\",\"customFields\":[{\"id\":\"s\",\"id\":\"t\"}]}]}",
+    "[{\"a\":{}},{\"a\":{},\"b\":{}},{\"a\":{}},{\"a\":{},\"a\":{}}]",
+    "[{\"abcdefghX\":1,\"abcdefghY\":2},{\"abcdefghY\":1,\"abcdefghY\":2}]",
+    "[{\"z\":1,\"b\":{\"z\":2}},{\"z\":{},\"z\":2}]"
 };
 
 
@@ -576,6 +598,67 @@ test_paths(void)
 }
 
 
+/*
+ * Lists of contacts of one shape, and of shapes that change, are taken
+ * by the one pass; a duplicate name in a later contact (also in a nested
+ * object, or where it has the first eight bytes, or the first and last,
+ * of another name) is left to the full path's 400.
+ */
+
+static void
+test_shapes(void)
+{
+    size_t           i;
+    pv_doc_t         doc;
+    pv_arena_t       a;
+    pv_json_index_t  index;
+
+    static const struct {
+        const char  *doc;
+        int          rc;
+    } shapes[] = {
+        { "[{\"a\":1,\"b\":{\"c\":2}},{\"a\":3,\"b\":{\"c\":4}},"
+          "{\"a\":5,\"b\":{\"c\":6}}]", PV_SCAN_OK },
+        { "[{\"a\":1},{\"b\":1,\"c\":2},{\"b\":1,\"c\":2}]", PV_SCAN_OK },
+        { "[{\"a\":1,\"b\":2},{\"a\":1}]", PV_SCAN_OK },
+        { "[{\"a\":1,\"b\":2},{\"a\":1,\"a\":2}]", PV_SCAN_SLOW },
+        { "[{\"a\":1,\"b\":2},{\"a\":1,\"b\":2,\"a\":3}]", PV_SCAN_SLOW },
+        { "[{\"x\":{\"a\":1},\"a\":2},{\"x\":{\"a\":1,\"a\":2}}]",
+          PV_SCAN_SLOW },
+        { "[{\"x\":{\"a\":1}},{\"x\":{\"a\":1}},"
+          "{\"x\":{\"a\":1},\"x\":2}]", PV_SCAN_SLOW },
+        { "[{\"a\":1},{\"b\":1,\"c\":2},{\"b\":1,\"c\":2,\"b\":3}]",
+          PV_SCAN_SLOW },
+        { "[{\"abcdefgh12345678ijklmnop\":1},"
+          "{\"abcdefghXXXXXXXXijklmnop\":1,\"abcdefghXXXXXXXXijklmnop\":2}]",
+          PV_SCAN_SLOW },
+        { "[{\"abcdefgh12345678ijklmnop\":1},"
+          "{\"abcdefghXXXXXXXXijklmnop\":1}]", PV_SCAN_OK },
+        { "[{\"a\":{}},{\"a\":{},\"b\":{}},{\"a\":{}},{\"a\":{},\"a\":{}}]",
+          PV_SCAN_SLOW },
+        { "[{\"abcdefghX\":1,\"abcdefghY\":2},"
+          "{\"abcdefghY\":1,\"abcdefghY\":2}]", PV_SCAN_SLOW },
+        { "[{\"z\":1,\"b\":{\"z\":2}},{\"z\":{},\"z\":2}]", PV_SCAN_SLOW }
+    };
+
+    for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        pv_arena_init(&a);
+
+        index.spans = NULL;
+        index.n = 0;
+        index.cap = 0;
+        doc.index = &index;
+
+        PV_CHECK_INT(pv_scan_doc((const pv_u_char *) shapes[i].doc,
+                                 strlen(shapes[i].doc), &conf, 512, &a.pool,
+                                 &doc),
+                     shapes[i].rc);
+
+        pv_arena_free(&a);
+    }
+}
+
+
 /* contacts past conf.max_contacts are refused before memory is taken */
 
 static void
@@ -669,6 +752,7 @@ main(void)
 {
     test_table();
     test_max_contacts();
+    test_shapes();
     test_index_cap();
     test_paths();
     test_bulk_details();
