@@ -289,6 +289,10 @@ ngx_int_t ngx_http_phoneval_send_rejection(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, ngx_uint_t status);
 
 /* ngx_http_phoneval_zone.c */
+void *ngx_http_phoneval_alloc(ngx_pool_t *pool, size_t size);
+void *ngx_http_phoneval_calloc(ngx_pool_t *pool, size_t size);
+void ngx_http_phoneval_free_buffers(void);
+
 char *ngx_http_phoneval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key,
     size_t len, ngx_http_phoneval_verdict_t *v);

@@ -386,7 +386,7 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
                                     : (size_t) (b->file_last - b->file_pos);
     }
 
-    p = ngx_pnalloc(r->pool, len + 1);
+    p = ngx_http_phoneval_alloc(r->pool, len + 1);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -651,10 +651,10 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
                                             NULL);
     }
 
-    ctx->contacts = ngx_pcalloc(r->pool,
-                                n * sizeof(ngx_http_phoneval_contact_t) + 1);
-    ctx->items = ngx_pcalloc(r->pool,
-                             phones * sizeof(ngx_http_phoneval_item_t) + 1);
+    ctx->contacts = ngx_http_phoneval_calloc(r->pool,
+                                 n * sizeof(ngx_http_phoneval_contact_t) + 1);
+    ctx->items = ngx_http_phoneval_calloc(r->pool,
+                              phones * sizeof(ngx_http_phoneval_item_t) + 1);
     if (ctx->contacts == NULL || ctx->items == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -663,7 +663,7 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
 
     for (size = 2; size < phones * 2; size <<= 1) { /* void */ }
 
-    table = ngx_pcalloc(r->pool, size * sizeof(ngx_uint_t));
+    table = ngx_http_phoneval_calloc(r->pool, size * sizeof(ngx_uint_t));
     if (table == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1136,18 +1136,21 @@ ngx_http_phoneval_edited_body(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, pv_edit_t *edits, size_t nedits)
 {
     u_char       *copy;
-    size_t        ncopy, i, n;
+    size_t        ncopy, i, n, nb;
     ngx_buf_t    *b;
     pv_piece_t   *pieces;
-    ngx_chain_t  *cl, *first, **ll;
+    ngx_chain_t  *cl;
 
     n = pv_splice_plan(ctx->body_len, edits, nedits,
                        NGX_HTTP_PHONEVAL_KEEP_MIN, &ncopy);
 
-    pieces = ngx_palloc(r->pool, (n ? n : 1) * sizeof(pv_piece_t));
-    b = ngx_pcalloc(r->pool, (n ? n : 1) * sizeof(ngx_buf_t));
-    cl = ngx_palloc(r->pool, (n ? n : 1) * sizeof(ngx_chain_t));
-    copy = ngx_pnalloc(r->pool, ncopy ? ncopy : 1);
+    /* every byte removed: one empty last buffer */
+    nb = n ? n : 1;
+
+    pieces = ngx_http_phoneval_alloc(r->pool, nb * sizeof(pv_piece_t));
+    b = ngx_http_phoneval_calloc(r->pool, nb * sizeof(ngx_buf_t));
+    cl = ngx_http_phoneval_alloc(r->pool, nb * sizeof(ngx_chain_t));
+    copy = ngx_http_phoneval_alloc(r->pool, ncopy ? ncopy : 1);
 
     if (pieces == NULL || b == NULL || cl == NULL || copy == NULL) {
         return NULL;
@@ -1162,10 +1165,12 @@ ngx_http_phoneval_edited_body(ngx_http_request_t *r,
         return NULL;
     }
 
-    first = NULL;
-    ll = &first;
+    if (n == 0) {
+        pieces[0].data = copy;
+        pieces[0].len = 0;
+    }
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < nb; i++) {
         b[i].temporary = 1;
         b[i].start = (u_char *) pieces[i].data;
         b[i].pos = b[i].start;
@@ -1173,30 +1178,17 @@ ngx_http_phoneval_edited_body(ngx_http_request_t *r,
         b[i].end = b[i].last;
 
         cl[i].buf = &b[i];
-        *ll = &cl[i];
-        ll = &cl[i].next;
+        cl[i].next = (i + 1 < nb) ? &cl[i + 1] : NULL;
     }
 
-    *ll = NULL;
-
-    if (n) {
-        b[n - 1].last_buf = 1;
-        b[n - 1].last_in_chain = 1;
-
-    } else {
-        /* every byte was removed: an empty last buffer */
-        b[0].last_buf = 1;
-        b[0].last_in_chain = 1;
-        cl[0].buf = &b[0];
-        cl[0].next = NULL;
-        first = &cl[0];
-    }
+    b[nb - 1].last_buf = 1;
+    b[nb - 1].last_in_chain = 1;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "phoneval edits: a body of %uz bytes as %uz buffers, "
                    "%uz bytes copied", ctx->body_len, n, ncopy);
 
-    return first;
+    return cl;
 }
 
 
@@ -1405,5 +1397,5 @@ ngx_http_phoneval_wake_handler(ngx_event_t *ev)
 static void *
 ngx_http_phoneval_palloc(void *pool, size_t size)
 {
-    return ngx_palloc(pool, size);
+    return ngx_http_phoneval_alloc(pool, size);
 }

@@ -11,6 +11,7 @@
 
 static ngx_int_t ngx_http_phoneval_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_phoneval_init(ngx_conf_t *cf);
+static void ngx_http_phoneval_exit_process(ngx_cycle_t *cycle);
 static void *ngx_http_phoneval_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_phoneval_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -358,10 +359,17 @@ ngx_module_t  ngx_http_phoneval_module = {
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_phoneval_exit_process,        /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static void
+ngx_http_phoneval_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_phoneval_free_buffers();
+}
 
 
 static ngx_str_t  ngx_http_phoneval_default_fields[] = {
