@@ -756,3 +756,28 @@ Content-Type: application/json
 ::crm($::DENSE_FWD)
 --- error_log eval
 qr/phoneval edits: a body of 2\d\d\d\d bytes as 1 buffers, 2\d\d\d\d bytes copied/
+
+
+
+=== TEST 25: large bodies one after another on a connection reuse the worker's buffers: each forwarded exactly
+The second and third requests get the blocks the first one's tables and
+edited body had, with its bytes still in them: nothing of them may show.
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- pipelined_requests eval
+["POST /contacts/\n$::DENSE", "POST /contacts/\n$::BULK",
+ "POST /contacts/\n$::DENSE"]
+--- response_body eval
+[::crm($::DENSE_FWD), ::crm($::BULK_FWD), ::crm($::DENSE_FWD)]
