@@ -22,6 +22,7 @@ typedef struct {
     pv_edit_t              **edits;
     size_t                  *nedits;
     size_t                  *cap;
+    pv_annotate_memo_t      *memo;        /* NULL: none */
 } pv_annotate_ctx_t;
 
 
@@ -68,6 +69,7 @@ static int pv_annotate_entry(const pv_json_item_t *item, int i,
 static int pv_annotate_match(const pv_u_char *p, const pv_json_iter_t *parent,
     const pv_json_item_t *entry, const pv_annotate_conf_t *conf,
     const pv_annotate_text_t *t);
+static int pv_annotate_escaped(const pv_u_char *p, const pv_json_item_t *v);
 static int pv_annotate_target(const pv_u_char *p, const pv_json_item_t *id,
     const pv_json_item_t *key, const pv_annotate_conf_t *conf,
     const pv_annotate_text_t *t);
@@ -77,9 +79,12 @@ static int pv_annotate_same(const pv_annotate_conf_t *conf,
     const pv_result_t *a, const pv_result_t *b);
 static void pv_annotate_raw(const pv_result_t *res, pv_item_e item,
     pv_u_char *tmp, const pv_u_char **s, size_t *n, int *number);
+#define pv_annotate_lit(s)  s, sizeof(s) - 1
+
 static int pv_annotate_append(const pv_annotate_conf_t *conf,
     const pv_annotate_text_t *t, size_t start, size_t end, int comma,
-    const char *head, const char *tail, pv_annotate_ctx_t *ctx);
+    const char *head, size_t hlen, const char *tail, size_t tlen,
+    pv_annotate_ctx_t *ctx);
 static int pv_annotate_add(pv_annotate_ctx_t *ctx, size_t start, size_t end,
     const pv_u_char *data, size_t len);
 static int pv_annotate_run_item(pv_annotate_runs_t *r,
@@ -113,6 +118,7 @@ pv_annotate_contact_memo(const pv_u_char *p, size_t len,
     ctx.edits = edits;
     ctx.nedits = nedits;
     ctx.cap = cap;
+    ctx.memo = memo;
 
     if (conf->normalize
         && res->kind == PV_RESULT_VERDICT
@@ -186,6 +192,7 @@ pv_annotate_contact_memo(const pv_u_char *p, size_t len,
              */
             memcpy(memo->texts, t, size);
             memo->res = *res;
+            memo->append = NULL;
         }
     }
 
@@ -272,7 +279,8 @@ pv_annotate_fields(const pv_u_char *p, size_t len, const pv_contact_t *c,
 
     at = runs.have_kept ? runs.kept_end : c->open + 1;
 
-    return pv_annotate_append(conf, t, at, at, runs.have_kept, "", "", ctx);
+    return pv_annotate_append(conf, t, at, at, runs.have_kept,
+                              pv_annotate_lit(""), pv_annotate_lit(""), ctx);
 }
 
 
@@ -300,7 +308,8 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
 
         return pv_annotate_append(conf, t, last_end, last_end,
                                   last_end != c->open + 1,
-                                  "\"customFields\":[", "]", ctx);
+                                  pv_annotate_lit("\"customFields\":["),
+                                  pv_annotate_lit("]"), ctx);
     }
 
     if (cf.type == PV_JSON_NULL) {
@@ -308,7 +317,8 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
             return 0;
         }
 
-        return pv_annotate_append(conf, t, cf.start, cf.end, 0, "[", "]",
+        return pv_annotate_append(conf, t, cf.start, cf.end, 0,
+                                  pv_annotate_lit("["), pv_annotate_lit("]"),
                                   ctx);
     }
 
@@ -355,7 +365,8 @@ pv_annotate_customfields(const pv_u_char *p, size_t len,
 
     at = runs.have_kept ? runs.kept_end : cf.start + 1;
 
-    return pv_annotate_append(conf, t, at, at, runs.have_kept, "", "", ctx);
+    return pv_annotate_append(conf, t, at, at, runs.have_kept,
+                              pv_annotate_lit(""), pv_annotate_lit(""), ctx);
 }
 
 
@@ -457,25 +468,69 @@ pv_annotate_target(const pv_u_char *p, const pv_json_item_t *id,
     const pv_json_item_t *key, const pv_annotate_conf_t *conf,
     const pv_annotate_text_t *t)
 {
-    size_t                i;
+    int                   esc, id_esc, key_esc;
+    size_t                i, raw;
+    const pv_target_t    *tg;
     const pv_json_item_t *v;
+
+    /*
+     * A string with no backslash is its own decoded text, so a name is
+     * matched by length and bytes; one with an escape is decoded.
+     */
+
+    id_esc = pv_annotate_escaped(p, id);
+    key_esc = pv_annotate_escaped(p, key);
 
     for (i = 0; i < conf->ntargets; i++) {
         if (t[i].shadowed) {
             continue;
         }
 
-        v = conf->targets[i].by_key ? key : id;
+        tg = &conf->targets[i];
 
-        if (v->type == PV_JSON_STRING
-            && pv_json_string_eq(p, v->start, v->end, conf->targets[i].name,
-                                 conf->targets[i].name_len))
+        if (tg->by_key) {
+            v = key;
+            esc = key_esc;
+
+        } else {
+            v = id;
+            esc = id_esc;
+        }
+
+        if (v->type != PV_JSON_STRING) {
+            continue;
+        }
+
+        if (esc) {
+            if (pv_json_string_eq(p, v->start, v->end, tg->name,
+                                  tg->name_len))
+            {
+                return (int) i;
+            }
+
+            continue;
+        }
+
+        raw = v->end - v->start - 2;
+
+        if (raw == tg->name_len
+            && memcmp(p + v->start + 1, tg->name, raw) == 0)
         {
             return (int) i;
         }
     }
 
     return -1;
+}
+
+
+/* a string item with a backslash in it */
+
+static int
+pv_annotate_escaped(const pv_u_char *p, const pv_json_item_t *v)
+{
+    return v->type == PV_JSON_STRING
+           && memchr(p + v->start + 1, '\\', v->end - v->start - 2) != NULL;
 }
 
 
@@ -730,25 +785,39 @@ pv_annotate_raw(const pv_result_t *res, pv_item_e item, pv_u_char *tmp,
 static int
 pv_annotate_append(const pv_annotate_conf_t *conf,
     const pv_annotate_text_t *t, size_t start, size_t end, int comma,
-    const char *head, const char *tail, pv_annotate_ctx_t *ctx)
+    const char *head, size_t hlen, const char *tail, size_t tlen,
+    pv_annotate_ctx_t *ctx)
 {
-    size_t      i, size, hlen, tlen, ntexts;
-    pv_u_char  *buf, *o;
+    size_t               i, size, ntexts;
+    uint64_t             pending;
+    pv_u_char           *buf, *o;
+    pv_annotate_memo_t  *m;
 
-    hlen = strlen(head);
-    tlen = strlen(tail);
     size = 1 + hlen + tlen;
     ntexts = 0;
+    pending = 0;
 
     for (i = 0; i < conf->ntargets; i++) {
         if (!t[i].shadowed && !t[i].done) {
             size += 1 + t[i].len;
             ntexts++;
+            pending |= (i < 64) ? 1ULL << i : 0;
         }
     }
 
     if (ntexts == 0 && hlen == 0 && start == end) {
         return 0;
+    }
+
+    /* the contacts of a bulk body mostly append the same text */
+
+    m = (conf->ntargets <= 64) ? ctx->memo : NULL;
+
+    if (m != NULL && m->append != NULL && m->append_pending == pending
+        && m->append_comma == comma && m->append_head == head
+        && m->append_tail == tail)
+    {
+        return pv_annotate_add(ctx, start, end, m->append, m->append_len);
     }
 
     buf = pv_alloc(ctx->pool, size);
@@ -782,6 +851,15 @@ pv_annotate_append(const pv_annotate_conf_t *conf,
 
     memcpy(o, tail, tlen);
     o += tlen;
+
+    if (m != NULL) {
+        m->append = buf;
+        m->append_len = (size_t) (o - buf);
+        m->append_pending = pending;
+        m->append_comma = comma;
+        m->append_head = head;
+        m->append_tail = tail;
+    }
 
     return pv_annotate_add(ctx, start, end, buf, (size_t) (o - buf));
 }

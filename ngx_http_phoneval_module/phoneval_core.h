@@ -657,6 +657,14 @@ int pv_annotate_contact(const pv_u_char *p, size_t len,
 typedef struct {
     pv_result_t              res;
     void                    *texts;        /* internal */
+
+    /* internal: the text appended last, for the next contact's */
+    const pv_u_char         *append;
+    size_t                   append_len;
+    const char              *append_head;
+    const char              *append_tail;
+    uint64_t                 append_pending;
+    int                      append_comma;
 } pv_annotate_memo_t;
 
 /* pv_annotate_contact() with a memo (NULL: none) */

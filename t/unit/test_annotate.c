@@ -94,6 +94,11 @@ static const pv_target_t  t_quote[] = {
     { PV_ITEM_LINE_TYPE, 0, S("cf\"X\\"), 0 }
 };
 
+/* a name with a backslash in it: x, '\\', n */
+static const pv_target_t  t_bs[] = {
+    { PV_ITEM_STATUS, 0, S("x\\n"), 0 }
+};
+
 
 #define CONF(out, t, norm, strip)                                             \
     { out, t, sizeof(t) / sizeof(t[0]), norm, strip }
@@ -122,6 +127,8 @@ static const pv_annotate_conf_t  fields_alias =
     CONF(PV_OUTPUT_FIELDS, t_fields_alias, 0, 1);
 static const pv_annotate_conf_t  cfquote =
     CONF(PV_OUTPUT_CUSTOMFIELDS, t_quote, 0, 1);
+static const pv_annotate_conf_t  cfbs =
+    CONF(PV_OUTPUT_CUSTOMFIELDS, t_bs, 0, 1);
 static const pv_annotate_conf_t  off_norm =
     CONF(PV_OUTPUT_OFF, t_cf3, 1, 1);
 
@@ -723,6 +730,21 @@ test_targets(void)
            "\"field_value\":1}]}", cfquote, r_ok,
            "{\"phone\":\"1\",\"customFields\":[{\"id\":\"cf\\\"X\\\\\","
            "\"field_value\":\"MOBILE\"}]}");
+
+    /*
+     * An id as long as the name, with an escape in it, decodes shorter:
+     * "x\n" (x and a line feed) is not the target x\n, "x\\n" is.
+     */
+
+    GOLDEN("{\"phone\":\"1\",\"customFields\":[{\"id\":\"x\\n\","
+           "\"field_value\":\"a\"}]}", cfbs, r_ok,
+           "{\"phone\":\"1\",\"customFields\":[{\"id\":\"x\\n\","
+           "\"field_value\":\"a\"},{\"id\":\"x\\\\n\","
+           "\"field_value\":\"VALID_CONFIRMED\"}]}");
+    GOLDEN("{\"phone\":\"1\",\"customFields\":[{\"id\":\"x\\\\n\","
+           "\"field_value\":\"a\"}]}", cfbs, r_ok,
+           "{\"phone\":\"1\",\"customFields\":[{\"id\":\"x\\\\n\","
+           "\"field_value\":\"VALID_CONFIRMED\"}]}");
 }
 
 
@@ -786,17 +808,34 @@ test_memo(void)
         &r_ok, &r_ok_t1, &r_ok_e164, &r_ok_line, &r_unc, &r_inv, &r_pend,
         &r_clear, &r_none, &r_esc, &r_ok
     };
-    const pv_result_t  *seq[4];
+    const pv_result_t  *seq[14];
 
     const pv_annotate_conf_t  *confs[] = {
         &cf3, &fields3, &fields6, &cfkey, &cfdup, &cfquote
     };
 
+    /*
+     * Contacts whose appended text differs by what they hold: nothing,
+     * another entry (a comma before), a target's entry (written in
+     * place, the others appended), a null or empty customFields, and
+     * the same shape twice in a row.
+     */
     static const char  body[] =
         "{\"contacts\":[{\"phone\":\"+12095550142\"},"
         "{\"phone\":\"+12095550142\",\"customFields\":[{\"id\":\"x\"}]},"
         "{\"phone\":\"+12095550142\",\"confidence\":1},"
-        "{\"phone\":\"+12095550142\"}]}";
+        "{\"phone\":\"+12095550142\"},"
+        "{\"phone\":\"+12095550142\",\"customFields\":[{\"id\":\"x\"}]},"
+        "{\"phone\":\"+12095550142\",\"customFields\":"
+        "[{\"id\":\"cf_LASTVAL\",\"field_value\":\"old\"}]},"
+        "{\"phone\":\"+12095550142\",\"customFields\":"
+        "[{\"id\":\"cf_CONF\"},{\"id\":\"y\"}]},"
+        "{\"phone\":\"+12095550142\",\"customFields\":null},"
+        "{\"phone\":\"+12095550142\",\"customFields\":[]},"
+        "{\"phone\":\"+12095550142\",\"customFields\":[]},"
+        "{\"phone\":\"+12095550142\",\"customFields\":[{\"id\":\"x\"}]},"
+        "{\"phone\":\"+12095550142\",\"customFields\":[]},"
+        "{\"phone\":\"+12095550142\"},{}]}";
 
     for (k = 0; k < sizeof(confs) / sizeof(confs[0]); k++) {
         for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -805,14 +844,24 @@ test_memo(void)
                 seq[1] = all[j];
                 seq[2] = all[i];
                 seq[3] = all[i];
+                seq[4] = all[i];
+                seq[5] = all[i];
+                seq[6] = all[j];
+                seq[7] = all[j];
+                seq[8] = all[j];
+                seq[9] = all[i];
+                seq[10] = all[i];
+                seq[11] = all[i];
+                seq[12] = all[i];
+                seq[13] = all[i];
 
                 pv_arena_init(&a);
 
                 run_memo = 1;
-                PV_CHECK_INT(run(body, sizeof(body) - 1, confs[k], seq, 4,
+                PV_CHECK_INT(run(body, sizeof(body) - 1, confs[k], seq, 14,
                                  &a, &out, &len, NULL), 0);
                 run_memo = 0;
-                PV_CHECK_INT(run(body, sizeof(body) - 1, confs[k], seq, 4,
+                PV_CHECK_INT(run(body, sizeof(body) - 1, confs[k], seq, 14,
                                  &a, &out2, &len2, NULL), 0);
                 run_memo = 1;
 
