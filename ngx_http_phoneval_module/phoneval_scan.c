@@ -171,6 +171,38 @@ static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
     } while (0)
 
 
+/*
+ * The three bytes at q are ", \"" (pv_scan_comma_quote()), the two are
+ * one load where words are read.  Four bytes from q must be in the
+ * input.
+ */
+
+#if PV_JSON_SWAR
+
+static inline uint32_t
+pv_scan_load4(const pv_u_char *q)
+{
+    uint32_t  w;
+
+    memcpy(&w, q, 4);
+
+    return w;
+}
+
+#define pv_scan_comma_quote(q)                                                \
+    ((pv_scan_load4(q) & 0xffffff) == (',' | ' ' << 8 | '"' << 16))
+#define pv_scan_colon_space(q)                                                \
+    ((pv_scan_load4(q) & 0xffff) == (':' | ' ' << 8))
+
+#else
+
+#define pv_scan_comma_quote(q)                                                \
+    ((q)[0] == ',' && (q)[1] == ' ' && (q)[2] == '"')
+#define pv_scan_colon_space(q)  ((q)[0] == ':' && (q)[1] == ' ')
+
+#endif
+
+
 #if PV_JSON_SSE2
 
 /* a bit per byte of v that is '"', '\\', a control byte or above 0x7f */
@@ -312,8 +344,8 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     esc = 0;
     pos = 0;
 
-    /* pos < lim: three bytes from pos are in the input */
-    lim = len > 2 ? len - 2 : 0;
+    /* pos < lim: four bytes from pos are in the input */
+    lim = len > 3 ? len - 3 : 0;
     lim16 = len > 16 ? len - 16 : 0;
 
     pv_scan_ws(p, len, pos);
@@ -432,7 +464,7 @@ after:
 
     /* ", \"" between members, the usual way */
 
-    if (pos < lim && f->object && memcmp(p + pos, ", \"", 3) == 0) {
+    if (pos < lim && f->object && pv_scan_comma_quote(p + pos)) {
         pos += 2;
         goto quoted;
     }
@@ -519,7 +551,7 @@ quoted:
 
     /* the colon mostly follows the name at once, and one space it */
 
-    if (pos < lim && memcmp(p + pos, ": ", 2) == 0) {
+    if (pos < lim && pv_scan_colon_space(p + pos)) {
         if (p[pos + 2] == '"') {
             pos += 2;
             f->value = pos;
