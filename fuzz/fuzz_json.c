@@ -21,13 +21,13 @@
 
 static const pv_doc_conf_t  doc_conf = {
     (const pv_u_char *) "phone", 5, (const pv_u_char *) "country", 7,
-    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH, 0, 0, NULL
+    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH, 0, 0, NULL, 0
 };
 
 /* the same without the one pass, which records customFields entries */
 static const pv_doc_conf_t  doc_conf_full = {
     (const pv_u_char *) "phone", 5, (const pv_u_char *) "country", 7,
-    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH, 0, 1, NULL
+    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH, 0, 1, NULL, 0
 };
 
 static const pv_target_t  targets[] = {

@@ -643,6 +643,10 @@ ngx_http_phoneval_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     /* a contact costs work and memory with or without a phone */
     conf->doc.max_contacts = conf->max_contacts;
 
+    /* only the fields output and the tags walk a contact again */
+    conf->doc.no_index = (conf->output != PV_OUTPUT_FIELDS
+                          && conf->tags == NULL);
+
     want = ngx_palloc(cf->pool, pv_doc_want_size());
     if (want == NULL) {
         return NGX_CONF_ERROR;

@@ -460,7 +460,9 @@ typedef struct {
     pv_phone_state_e         phone_state;
     pv_json_item_t           phone;       /* the member, when present */
     const pv_u_char         *phone_text;  /* decoded string, or the number's
-                                             literal; pool memory */
+                                             literal: in the body when it
+                                             had no escape, else pool
+                                             memory */
     size_t                   phone_len;
     char                     country[3];  /* valid contact country or "" */
 
@@ -503,6 +505,10 @@ typedef struct {
     const struct pv_doc_want_s  *want;         /* pv_doc_want_init() of this
                                                   configuration, or NULL:
                                                   each scan builds it */
+    int                      no_index;         /* nothing walks a contact's
+                                                  members or arrays later:
+                                                  the one pass records no
+                                                  container index */
 } pv_doc_conf_t;
 
 /*

@@ -70,7 +70,7 @@ pv_doc_scan(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
      * nested value.
      */
 
-    spans = len / PV_DOC_SPAN_BYTES;
+    spans = conf->no_index ? 0 : len / PV_DOC_SPAN_BYTES;
 
     if (spans < PV_DOC_SPANS) {
         spans = PV_DOC_SPANS;
@@ -395,32 +395,32 @@ pv_doc_member(const pv_u_char *p, pv_pool_t *pool, pv_contact_t *c,
             break;
 
         case PV_JSON_STRING:
-            text = pv_alloc(pool, item->end - item->start);
-            if (text == NULL) {
-                return PV_DOC_ENOMEM;
+            n = item->end - item->start - 2;
+
+            /* with no escape the text is the client's bytes as they are */
+
+            if (memchr(p + item->start + 1, '\\', n) == NULL) {
+                c->phone_text = p + item->start + 1;
+
+            } else {
+                text = pv_alloc(pool, item->end - item->start);
+                if (text == NULL) {
+                    return PV_DOC_ENOMEM;
+                }
+
+                n = pv_json_string_decode(p, item->start, item->end, text);
+                c->phone_text = text;
             }
 
-            n = pv_json_string_decode(p, item->start, item->end, text);
-
-            c->phone_text = text;
             c->phone_len = n;
-            c->phone_state = pv_doc_blank(text, n) ? PV_PHONE_NULL
-                                                   : PV_PHONE_TEXT;
+            c->phone_state = pv_doc_blank(c->phone_text, n) ? PV_PHONE_NULL
+                                                            : PV_PHONE_TEXT;
             break;
 
         case PV_JSON_NUMBER:
             /* the literal digits, never a converted double */
-            n = item->end - item->start;
-
-            text = pv_alloc(pool, n);
-            if (text == NULL) {
-                return PV_DOC_ENOMEM;
-            }
-
-            memcpy(text, p + item->start, n);
-
-            c->phone_text = text;
-            c->phone_len = n;
+            c->phone_text = p + item->start;
+            c->phone_len = item->end - item->start;
             c->phone_state = PV_PHONE_TEXT;
             break;
 

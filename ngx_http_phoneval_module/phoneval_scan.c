@@ -610,7 +610,7 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
     index = s->index;
 
-    if (index->n == PV_JSON_INDEX_MAX) {
+    if (index->n == PV_JSON_INDEX_MAX || s->conf->no_index) {
         f->span = PV_JSON_NO_SPAN;
 
     } else {

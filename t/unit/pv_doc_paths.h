@@ -80,13 +80,20 @@ pv_doc_paths_agree(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
                && bad_fast == bad_full;
     }
 
-    if (fast.root != full.root || fast.ncontacts != full.ncontacts
-        || fast.index->n != full.index->n)
-    {
+    if (fast.root != full.root || fast.ncontacts != full.ncontacts) {
         return 0;
     }
 
-    for (i = 0; i < full.index->n; i++) {
+    /*
+     * Without an index wanted, one may have one and the other not (the
+     * full path always records it): only the contacts must agree.
+     */
+
+    if (!conf->no_index && fast.index->n != full.index->n) {
+        return 0;
+    }
+
+    for (i = 0; !conf->no_index && i < full.index->n; i++) {
         if (fast.index->spans[i].open != full.index->spans[i].open
             || fast.index->spans[i].close != full.index->spans[i].close
             || fast.index->spans[i].next != full.index->spans[i].next)

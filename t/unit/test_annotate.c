@@ -35,7 +35,7 @@
 
 
 static const pv_doc_conf_t  doc_conf = {
-    S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL
+    S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL, 0
 };
 
 
@@ -180,7 +180,7 @@ static int  run_memo = 1;
 static int  run_full = 0;
 
 static const pv_doc_conf_t  doc_conf_full = {
-    S("phone"), S("country"), S("contacts"), 512, 0, 1, NULL
+    S("phone"), S("country"), S("contacts"), 512, 0, 1, NULL, 0
 };
 
 

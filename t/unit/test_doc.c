@@ -18,7 +18,7 @@
 
 
 static pv_doc_conf_t  conf = {
-    S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL
+    S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL, 0
 };
 
 
@@ -351,11 +351,11 @@ test_conf(void)
     const char      *s;
 
     pv_doc_conf_t  other = {
-        S("mobile"), S("cc"), S("items"), 3, 0, 0, NULL
+        S("mobile"), S("cc"), S("items"), 3, 0, 0, NULL, 0
     };
 
     pv_doc_conf_t  nobulk = {
-        S("phone"), S("country"), NULL, 0, 0, 0, 0, NULL
+        S("phone"), S("country"), NULL, 0, 0, 0, 0, NULL, 0
     };
 
     s = "{\"items\":[{\"mobile\":\"7\",\"cc\":\"fr\",\"phone\":true}]}";
@@ -560,9 +560,10 @@ test_paths(void)
     char            buf[2048];
     static const char  subst[] = "\"\\{}[],: 0a-.eE\x80\xc3\x01";
     static const pv_doc_conf_t  confs[] = {
-        { S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL },
-        { S("contacts"), S("country"), S("contacts"), 512, 0, 0, NULL },
-        { S("x"), S("phone"), S("tags"), 3, 2, 0, NULL }
+        { S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL, 0 },
+        { S("contacts"), S("country"), S("contacts"), 512, 0, 0, NULL, 0 },
+        { S("x"), S("phone"), S("tags"), 3, 2, 0, NULL, 0 },
+        { S("phone"), S("country"), S("contacts"), 512, 0, 0, NULL, 1 }
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -611,6 +612,7 @@ test_shapes(void)
     size_t           i;
     pv_doc_t         doc;
     pv_arena_t       a;
+    pv_doc_conf_t    noindex;
     pv_json_index_t  index;
 
     static const struct {
@@ -641,6 +643,9 @@ test_shapes(void)
         { "[{\"z\":1,\"b\":{\"z\":2}},{\"z\":{},\"z\":2}]", PV_SCAN_SLOW }
     };
 
+    noindex = conf;
+    noindex.no_index = 1;
+
     for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
         pv_arena_init(&a);
 
@@ -653,6 +658,23 @@ test_shapes(void)
                                  strlen(shapes[i].doc), &conf, 512, &a.pool,
                                  &doc),
                      shapes[i].rc);
+
+        pv_arena_free(&a);
+
+        /* and without an index wanted, the one pass records none */
+
+        pv_arena_init(&a);
+
+        index.spans = NULL;
+        index.n = 0;
+        index.cap = 0;
+        doc.index = &index;
+
+        PV_CHECK_INT(pv_scan_doc((const pv_u_char *) shapes[i].doc,
+                                 strlen(shapes[i].doc), &noindex, 512,
+                                 &a.pool, &doc),
+                     shapes[i].rc);
+        PV_CHECK_INT(index.n, 0);
 
         pv_arena_free(&a);
     }

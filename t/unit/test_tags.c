@@ -14,7 +14,7 @@
 
 static const pv_doc_conf_t  doc_conf = {
     (const pv_u_char *) "phone", 5, (const pv_u_char *) "country", 7,
-    (const pv_u_char *) "contacts", 8, 512, 0, 0, NULL
+    (const pv_u_char *) "contacts", 8, 512, 0, 0, NULL, 0
 };
 
 
