@@ -2,8 +2,8 @@
 /*
  * Copyright (C) phoneval authors
  *
- * The shared zone: a verdict cache (rbtree + LRU queue, modelled on
- * limit_req), the provider budget shared by all workers, and counters.
+ * The shared zone: a verdict cache (a hash table of chains and an LRU
+ * queue), the provider budget shared by all workers, and counters.
  * Nothing in the zone points outside it: old and new workers share it
  * across a reload.
  */
@@ -14,11 +14,11 @@
 
 static ngx_int_t ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_phoneval_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_phoneval_node_t *ngx_http_phoneval_lookup(
     ngx_http_phoneval_zctx_t *zctx, u_char *key, size_t len,
     uint32_t hash);
+static void ngx_http_phoneval_unlink(ngx_http_phoneval_zctx_t *zctx,
+    ngx_http_phoneval_node_t *pn);
 static void ngx_http_phoneval_expire(ngx_http_phoneval_zctx_t *zctx,
     ngx_uint_t force);
 static char *ngx_http_phoneval_parse_rate(ngx_conf_t *cf, ngx_str_t *value,
@@ -218,6 +218,7 @@ ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_phoneval_zctx_t  *ozctx = data;
 
     size_t                     len;
+    ngx_uint_t                 n;
     ngx_http_phoneval_zctx_t  *zctx;
 
     zctx = shm_zone->data;
@@ -240,16 +241,26 @@ ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
+    /*
+     * A bucket for about two verdicts of a full zone (the slab allocator
+     * gives each at least 128 bytes): chains stay short, and the table
+     * takes 3% of the zone.  It comes with the zone's state, so that a
+     * small zone spends no page of its own on it.
+     */
+
+    n = ngx_max(shm_zone->shm.size / 256, 16);
+
     zctx->sh = ngx_slab_calloc(zctx->shpool,
-                               sizeof(ngx_http_phoneval_shctx_t));
+                               sizeof(ngx_http_phoneval_shctx_t)
+                               + n * sizeof(ngx_http_phoneval_node_t *));
     if (zctx->sh == NULL) {
         return NGX_ERROR;
     }
 
     zctx->shpool->data = zctx->sh;
 
-    ngx_rbtree_init(&zctx->sh->rbtree, &zctx->sh->sentinel,
-                    ngx_http_phoneval_rbtree_insert_value);
+    zctx->sh->buckets = (ngx_http_phoneval_node_t **) (zctx->sh + 1);
+    zctx->sh->nbuckets = n;
 
     ngx_queue_init(&zctx->sh->queue);
 
@@ -270,83 +281,44 @@ ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-static void
-ngx_http_phoneval_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t         **p;
-    ngx_http_phoneval_node_t   *pn, *pnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-
-            p = &temp->right;
-
-        } else { /* node->key == temp->key */
-
-            pn = (ngx_http_phoneval_node_t *) &node->color;
-            pnt = (ngx_http_phoneval_node_t *) &temp->color;
-
-            p = (ngx_memn2cmp(pn->data, pnt->data, pn->key_len,
-                              pnt->key_len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
-
-
 static ngx_http_phoneval_node_t *
 ngx_http_phoneval_lookup(ngx_http_phoneval_zctx_t *zctx, u_char *key,
     size_t len, uint32_t hash)
 {
-    ngx_int_t                  rc;
-    ngx_rbtree_node_t         *node, *sentinel;
     ngx_http_phoneval_node_t  *pn;
 
-    node = zctx->sh->rbtree.root;
-    sentinel = zctx->sh->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        pn = (ngx_http_phoneval_node_t *) &node->color;
-
-        rc = ngx_memn2cmp(key, pn->data, len, (size_t) pn->key_len);
-
-        if (rc == 0) {
+    for (pn = *ngx_http_phoneval_bucket(zctx->sh, hash); pn; pn = pn->next) {
+        if (pn->hash == hash && pn->key_len == len
+            && ngx_memcmp(pn->data, key, len) == 0)
+        {
             return pn;
         }
-
-        node = (rc < 0) ? node->left : node->right;
     }
 
     return NULL;
+}
+
+
+/* takes pn out of its bucket and the LRU queue, and frees it; locked */
+
+static void
+ngx_http_phoneval_unlink(ngx_http_phoneval_zctx_t *zctx,
+    ngx_http_phoneval_node_t *pn)
+{
+    ngx_http_phoneval_node_t  **pp;
+
+    for (pp = ngx_http_phoneval_bucket(zctx->sh, pn->hash);
+         *pp != pn;
+         pp = &(*pp)->next)
+    {
+        /* void */
+    }
+
+    *pp = pn->next;
+
+    ngx_queue_remove(&pn->queue);
+    ngx_slab_free_locked(zctx->shpool, pn);
+    zctx->sh->entries--;
 }
 
 
@@ -366,7 +338,7 @@ ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
     }
 
     zctx = zone->data;
-    hash = ngx_crc32_short(key, len);
+    hash = ngx_murmur_hash2(key, len);
     now = ngx_time();
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
@@ -430,8 +402,7 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     time_t                     now;
     size_t                     size, e164_len, lt_len;
     uint32_t                   hash;
-    ngx_rbtree_node_t         *node;
-    ngx_http_phoneval_node_t  *pn;
+    ngx_http_phoneval_node_t  *pn, **bucket;
     ngx_http_phoneval_zctx_t  *zctx;
 
     if (zone == NULL || v->verdict == PV_PENDING || valid <= 0
@@ -441,16 +412,14 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     }
 
     zctx = zone->data;
-    hash = ngx_crc32_short(key, len);
+    hash = ngx_murmur_hash2(key, len);
 
     e164_len = v->e164[0] == '+' ? ngx_strlen(v->e164) - 1 : 0;
 
     /* the provider's text, whatever it is: new line types come back too */
     lt_len = ngx_strnlen((u_char *) v->line_type, PV_LINE_TYPE_MAX);
 
-    size = offsetof(ngx_rbtree_node_t, color)
-           + offsetof(ngx_http_phoneval_node_t, data)
-           + len + e164_len + lt_len;
+    size = offsetof(ngx_http_phoneval_node_t, data) + len + e164_len + lt_len;
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
@@ -458,19 +427,14 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
 
     if (pn) {
         /* another worker answered the same number meanwhile */
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) pn - offsetof(ngx_rbtree_node_t, color));
-        ngx_queue_remove(&pn->queue);
-        ngx_rbtree_delete(&zctx->sh->rbtree, node);
-        ngx_slab_free_locked(zctx->shpool, node);
-        zctx->sh->entries--;
+        ngx_http_phoneval_unlink(zctx, pn);
     }
 
     ngx_http_phoneval_expire(zctx, 0);
 
-    node = ngx_slab_alloc_locked(zctx->shpool, size);
+    pn = ngx_slab_alloc_locked(zctx->shpool, size);
 
-    while (node == NULL) {
+    while (pn == NULL) {
 
         if (ngx_queue_empty(&zctx->sh->queue)) {
             ngx_shmtx_unlock(&zctx->shpool->mutex);
@@ -483,13 +447,10 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
         /* a full zone evicts the least recently used verdicts */
         ngx_http_phoneval_expire(zctx, 1);
 
-        node = ngx_slab_alloc_locked(zctx->shpool, size);
+        pn = ngx_slab_alloc_locked(zctx->shpool, size);
     }
 
-    node->key = hash;
-
-    pn = (ngx_http_phoneval_node_t *) &node->color;
-
+    pn->hash = hash;
     pn->verdict = (u_char) v->verdict;
     pn->key_len = (u_char) len;
     pn->e164_len = (u_char) e164_len;
@@ -508,7 +469,10 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     ngx_memcpy(pn->data + len, v->e164 + 1, e164_len);
     ngx_memcpy(pn->data + len + e164_len, v->line_type, lt_len);
 
-    ngx_rbtree_insert(&zctx->sh->rbtree, node);
+    bucket = ngx_http_phoneval_bucket(zctx->sh, hash);
+    pn->next = *bucket;
+    *bucket = pn;
+
     ngx_queue_insert_head(&zctx->sh->queue, &pn->queue);
     zctx->sh->entries++;
 
@@ -527,7 +491,6 @@ ngx_http_phoneval_expire(ngx_http_phoneval_zctx_t *zctx, ngx_uint_t force)
     time_t                     now;
     ngx_uint_t                 n;
     ngx_queue_t               *q;
-    ngx_rbtree_node_t         *node;
     ngx_http_phoneval_node_t  *pn;
 
     now = ngx_time();
@@ -549,13 +512,7 @@ ngx_http_phoneval_expire(ngx_http_phoneval_zctx_t *zctx, ngx_uint_t force)
             ngx_atomic_fetch_add(&zctx->sh->evictions, 1);
         }
 
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) pn - offsetof(ngx_rbtree_node_t, color));
-
-        ngx_queue_remove(q);
-        ngx_rbtree_delete(&zctx->sh->rbtree, node);
-        ngx_slab_free_locked(zctx->shpool, node);
-        zctx->sh->entries--;
+        ngx_http_phoneval_unlink(zctx, pn);
 
         if (force) {
             return;

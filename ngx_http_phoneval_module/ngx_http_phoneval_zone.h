@@ -15,15 +15,22 @@
 
 #define NGX_HTTP_PHONEVAL_LATENCY_N  11
 
+/* the bucket of a hash: multiply and shift, any number of buckets */
+#define ngx_http_phoneval_bucket(sh, hash)                                    \
+    (&(sh)->buckets[((uint64_t) (hash) * (sh)->nbuckets) >> 32])
+
 
 /*
- * A cached verdict, overlaid on the rbtree node from its color field on,
- * as limit_req does: about 100 bytes with a typical key, which the slab
- * allocator rounds to 128 (256 at worst, see operations.md).
+ * A cached verdict, in the chain of its hash bucket and in the LRU
+ * queue: 48 bytes and the key, E.164 digits and line type, at most 114,
+ * which the slab allocator rounds to 128 (see operations.md).
  */
 
-typedef struct {
-    u_char                      color;
+typedef struct ngx_http_phoneval_node_s  ngx_http_phoneval_node_t;
+
+struct ngx_http_phoneval_node_s {
+    ngx_http_phoneval_node_t   *next;        /* in its bucket */
+    uint32_t                    hash;
     u_char                      verdict;
     u_char                      key_len;
     u_char                      e164_len;
@@ -36,12 +43,12 @@ typedef struct {
     ngx_queue_t                 queue;
     u_char                      data[1];     /* key, e164 digits, then the
                                                 line type */
-} ngx_http_phoneval_node_t;
+};
 
 
 typedef struct {
-    ngx_rbtree_t                rbtree;
-    ngx_rbtree_node_t           sentinel;
+    ngx_http_phoneval_node_t  **buckets;     /* after this struct */
+    ngx_uint_t                  nbuckets;
     ngx_queue_t                 queue;
     ngx_uint_t                  entries;
     uint32_t                    seq;         /* puts at the LRU head */
