@@ -171,7 +171,8 @@ struct ngx_http_phoneval_item_s {
     char                        country[3];
     u_char                      key[PV_CACHE_KEY_MAX];
     size_t                      key_len;
-    ngx_uint_t                  hash;
+    uint32_t                    hash;        /* ngx_murmur_hash2() of key,
+                                                here and in the zone */
 
     ngx_uint_t                  state;
     ngx_msec_t                  started;
@@ -201,7 +202,9 @@ struct ngx_http_phoneval_item_s {
 typedef struct {
     pv_contact_t               *contact;
     ngx_http_phoneval_item_t   *item;       /* NULL: no phone, or local */
-    ngx_http_phoneval_verdict_t local;      /* locally INVALID */
+    ngx_http_phoneval_verdict_t  *verdict;  /* the item's, or the
+                                               request's local INVALID;
+                                               NULL without a phone */
     pv_result_kind_e            kind;
     pv_phone_rc_e               phone_rc;
     unsigned                    keep_phone:1;   /* pv_result_t's */
@@ -226,6 +229,8 @@ struct ngx_http_phoneval_ctx_s {
     pv_doc_t                    doc;
 
     ngx_http_phoneval_contact_t  *contacts;
+    ngx_http_phoneval_verdict_t  local;     /* text that can never be a
+                                               phone: INVALID, now */
     ngx_http_phoneval_item_t   *items;
     ngx_uint_t                  nitems;
     ngx_uint_t                  next_item;
@@ -295,9 +300,10 @@ void ngx_http_phoneval_free_buffers(void);
 
 char *ngx_http_phoneval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key,
-    size_t len, ngx_http_phoneval_verdict_t *v);
+    size_t len, uint32_t hash, ngx_http_phoneval_verdict_t *v);
 void ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key,
-    size_t len, ngx_http_phoneval_verdict_t *v, time_t valid);
+    size_t len, uint32_t hash, ngx_http_phoneval_verdict_t *v,
+    time_t valid);
 ngx_int_t ngx_http_phoneval_budget_take(ngx_shm_zone_t *zone,
     time_t *retry_after);
 time_t ngx_http_phoneval_budget_update(ngx_shm_zone_t *zone,

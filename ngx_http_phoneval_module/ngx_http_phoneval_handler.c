@@ -604,6 +604,10 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
     plcf = ctx->conf;
     n = ctx->doc.ncontacts;
 
+    /* what every phone that can never be a number gets */
+    ctx->local.verdict = PV_INVALID;
+    ctx->local.validated_at = ngx_time();
+
     phones = 0;
 
     for (i = 0; i < n; i++) {
@@ -698,8 +702,7 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
 
         if (pc->phone_rc != PV_PHONE_OK) {
             /* text that can never be a phone costs no provider call */
-            pc->local.verdict = PV_INVALID;
-            pc->local.validated_at = ngx_time();
+            pc->verdict = &ctx->local;
             continue;
         }
 
@@ -716,6 +719,7 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
         item = ngx_http_phoneval_item(ctx, table, size - 1, &phone, country,
                                       &created);
         pc->item = item;
+        pc->verdict = &item->verdict;
 
         if (!created) {
             /* the same number again: one lookup, one call */
@@ -724,7 +728,8 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
 
         if (plcf->cache
             && ngx_http_phoneval_cache_get(plcf->zone, item->key,
-                                           item->key_len, &item->verdict)
+                                           item->key_len, item->hash,
+                                           &item->verdict)
                == NGX_OK)
         {
             item->src = NGX_HTTP_PHONEVAL_SRC_CACHE;
@@ -779,11 +784,14 @@ ngx_http_phoneval_item(ngx_http_phoneval_ctx_t *ctx, ngx_uint_t *table,
 {
     size_t                     len;
     u_char                     key[PV_CACHE_KEY_MAX];
-    ngx_uint_t                 hash, slot;
+    uint32_t                   hash;
+    ngx_uint_t                 slot;
     ngx_http_phoneval_item_t  *item;
 
     len = pv_cache_key(phone, country, ctx->conf->check_mode == 1, key);
-    hash = ngx_hash_key(key, len);
+
+    /* the zone's hash too: a cache lookup does not hash again */
+    hash = ngx_murmur_hash2(key, len);
 
     for (slot = hash & mask; table[slot]; slot = (slot + 1) & mask) {
         item = &ctx->items[table[slot] - 1];
@@ -910,7 +918,7 @@ ngx_http_phoneval_finish(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
             continue;
         }
 
-        v = pc->item ? pc->item->verdict.verdict : pc->local.verdict;
+        v = pc->verdict->verdict;
 
         counts[v]++;
 
@@ -969,7 +977,7 @@ ngx_http_phoneval_summarize(ngx_http_phoneval_ctx_t *ctx)
             continue;
         }
 
-        v = pc->item ? pc->item->verdict.verdict : pc->local.verdict;
+        v = pc->verdict->verdict;
 
         if (first == -1) {
             first = v;
@@ -1036,7 +1044,7 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
         res.country = "";
 
         if (pc->kind == PV_RESULT_VERDICT) {
-            v = pc->item ? &pc->item->verdict : &pc->local;
+            v = pc->verdict;
 
             res.verdict = v->verdict;
             res.validated_at = v->verdict == PV_PENDING ? 0

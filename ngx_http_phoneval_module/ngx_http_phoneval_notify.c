@@ -96,8 +96,7 @@ ngx_http_phoneval_contact_verdict(ngx_http_phoneval_contact_t *pc)
         return -1;
     }
 
-    return pc->item ? (ngx_int_t) pc->item->verdict.verdict
-                    : (ngx_int_t) pc->local.verdict;
+    return (ngx_int_t) pc->verdict->verdict;
 }
 
 
@@ -253,7 +252,7 @@ ngx_http_phoneval_event_contact(u_char *p, ngx_http_phoneval_ctx_t *ctx,
     ngx_http_phoneval_verdict_t  *v;
 
     c = pc->contact;
-    v = pc->item ? &pc->item->verdict : &pc->local;
+    v = pc->verdict;
 
     if (c->index < 0) {
         p = ngx_cpymem(p, "{\"index\":null", sizeof("{\"index\":null") - 1);

@@ -139,7 +139,7 @@ ngx_http_phoneval_call(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx,
 
     /* later requests for the same number in this worker wait for this */
     ngx_queue_init(&item->followers);
-    item->node.key = ngx_crc32_short(item->key, item->key_len);
+    item->node.key = item->hash;
     ngx_rbtree_insert(&ctx->main_conf->inflight, &item->node);
     item->in_tree = 1;
     ctx->tracked = 1;
@@ -420,7 +420,8 @@ ngx_http_phoneval_take_answer(ngx_http_request_t *sr,
 
     if (plcf->cache && plcf->cache_valid[v]) {
         ngx_http_phoneval_cache_put(plcf->zone, item->key, item->key_len,
-                                    &item->verdict, plcf->cache_valid[v]);
+                                    item->hash, &item->verdict,
+                                    plcf->cache_valid[v]);
     }
 
 done:
@@ -664,7 +665,7 @@ ngx_http_phoneval_follow(ngx_http_request_t *r,
     ngx_rbtree_node_t         *node, *sentinel;
     ngx_http_phoneval_item_t  *leader;
 
-    hash = ngx_crc32_short(item->key, item->key_len);
+    hash = item->hash;
 
     node = item->ctx->main_conf->inflight.root;
     sentinel = item->ctx->main_conf->inflight.sentinel;

@@ -207,7 +207,7 @@ ngx_http_phoneval_listed(ngx_http_phoneval_ctx_t *ctx,
         return -1;
     }
 
-    v = pc->item ? pc->item->verdict.verdict : pc->local.verdict;
+    v = pc->verdict->verdict;
 
     if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         return (v == PV_PENDING) ? (ngx_int_t) v : -1;

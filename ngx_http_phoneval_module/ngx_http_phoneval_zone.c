@@ -324,12 +324,11 @@ ngx_http_phoneval_unlink(ngx_http_phoneval_zctx_t *zctx,
 
 ngx_int_t
 ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
-    ngx_http_phoneval_verdict_t *v)
+    uint32_t hash, ngx_http_phoneval_verdict_t *v)
 {
     u_char                    *p;
     size_t                     n;
     time_t                     now;
-    uint32_t                   hash;
     ngx_http_phoneval_node_t  *pn;
     ngx_http_phoneval_zctx_t  *zctx;
 
@@ -338,7 +337,6 @@ ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
     }
 
     zctx = zone->data;
-    hash = ngx_murmur_hash2(key, len);
     now = ngx_time();
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
@@ -397,11 +395,10 @@ ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
 
 void
 ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
-    ngx_http_phoneval_verdict_t *v, time_t valid)
+    uint32_t hash, ngx_http_phoneval_verdict_t *v, time_t valid)
 {
     time_t                     now;
     size_t                     size, e164_len, lt_len;
-    uint32_t                   hash;
     ngx_http_phoneval_node_t  *pn, **bucket;
     ngx_http_phoneval_zctx_t  *zctx;
 
@@ -412,7 +409,6 @@ ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key, size_t len,
     }
 
     zctx = zone->data;
-    hash = ngx_murmur_hash2(key, len);
 
     e164_len = v->e164[0] == '+' ? ngx_strlen(v->e164) - 1 : 0;
 

@@ -508,7 +508,7 @@ pv_phone_normalize(const pv_u_char *s, size_t len, pv_phone_t *out)
     size_t     i, n;
     pv_u_char  c;
 
-    memset(out, 0, sizeof(pv_phone_t));
+    /* every field is set below: no need to clear the digits first */
 
     n = 0;
     plus = 0;
@@ -551,6 +551,9 @@ pv_phone_normalize(const pv_u_char *s, size_t len, pv_phone_t *out)
     out->rc = PV_PHONE_OK;
     out->plus = plus;
     out->ndigits = n;
+    out->digits[n] = '\0';
+    out->ext[0] = '\0';
+    out->extra = 0;
 
     return PV_PHONE_OK;
 

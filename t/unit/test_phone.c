@@ -668,7 +668,11 @@ test_phone_fast_path(void)
         (void) pv_phone_normalize(buf, n, &fast);
         (void) pv_phone_normalize_full(buf, n, &full);
 
-        same = memcmp(&fast, &full, sizeof(pv_phone_t)) == 0;
+        /* the fields; bytes past a NUL are nobody's */
+        same = fast.rc == full.rc && fast.plus == full.plus
+               && fast.ndigits == full.ndigits && fast.extra == full.extra
+               && strcmp(fast.digits, full.digits) == 0
+               && strcmp(fast.ext, full.ext) == 0;
 
         if (!same) {
             fprintf(stderr, "fast path differs on \"%.*s\"\n", (int) n,
