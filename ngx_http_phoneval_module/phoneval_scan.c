@@ -21,6 +21,8 @@
 
 #define PV_SCAN_DEPTH       32     /* deeper documents: the full path */
 #define PV_SCAN_NAMES       32     /* names in one object, likewise */
+#define PV_SCAN_FEW         4      /* names of an object that needs no
+                                      dispatch compared one by one */
 #define PV_SCAN_OPEN_NAMES  256    /* names of all open objects */
 #define PV_SCAN_CONTACTS    16     /* first allocation of a contact list */
 #define PV_SCAN_CONTACT_BYTES  512 /* and one per this many bytes left */
@@ -132,6 +134,8 @@ static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f,
     const pv_u_char *p, size_t len, size_t start, size_t end);
 static inline int pv_scan_hook(pv_scan_t *s, pv_scan_frame_t *f,
     size_t end);
+static void pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f,
+    const pv_u_char *p, size_t len);
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
 static void pv_scan_want(pv_doc_want_t *want, const pv_u_char *name,
     size_t len, unsigned names);
@@ -1039,6 +1043,34 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
     q = p + start + 1;
     n = end - start - 2;
 
+    /*
+     * The first few names of an object that is no contact need neither a
+     * hash for dispatch nor a filter: each is compared with the others,
+     * length first.  The next one hashes them, and hashing goes on.
+     */
+
+    if (f->role != PV_SCAN_CONTACT && f->role != PV_SCAN_ROOT) {
+        f->key_len = n;
+
+        if (s->top - f->names < PV_SCAN_FEW) {
+            for (k = f->names; k < s->top; k++) {
+                if (k->len == n && memcmp(p + k->start, q, n) == 0) {
+                    return -1;
+                }
+            }
+
+            k = s->top++;
+            k->start = start + 1;
+            k->len = n;
+
+            return 0;
+        }
+
+        if (s->top - f->names == PV_SCAN_FEW) {
+            pv_scan_filter_few(s, f, p, len);
+        }
+    }
+
     a = pv_scan_word(q, n, len - start - 1);
     b = 0;
 
@@ -1054,7 +1086,9 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
     f->key_len = n;
     f->key_slot = (pv_u_char) (h >> 58);
 
-    h ^= b * 0xc2b2ae3d27d4eb4fULL;
+    if (n > 8) {
+        h ^= b * 0xc2b2ae3d27d4eb4fULL;
+    }
 
     /* 128 bits: with 32 names at most, few names test the others */
 
@@ -1079,6 +1113,37 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
     k->len = n;
 
     return 0;
+}
+
+
+/* the names f has compared one by one go into its filter, as hashed */
+
+static void
+pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
+    size_t len)
+{
+    size_t           n;
+    uint64_t         a, b, h;
+    pv_scan_name_t  *k;
+
+    for (k = f->names; k < s->top; k++) {
+        n = k->len;
+        a = pv_scan_word(p + k->start, n, len - k->start);
+        b = 0;
+
+        if (n > 8) {
+            memcpy(&b, p + k->start + n - 8, 8);
+        }
+
+        h = (a ^ (uint64_t) n) * 0x9e3779b97f4a7c15ULL;
+
+        if (n > 8) {
+            h ^= b * 0xc2b2ae3d27d4eb4fULL;
+        }
+
+        f->filter[h >> 63] |= 1ULL << ((h >> 57) & 63);
+        k->hash = h;
+    }
 }
 
 
