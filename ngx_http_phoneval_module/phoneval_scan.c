@@ -142,6 +142,37 @@ static void pv_scan_want(pv_doc_want_t *want, const pv_u_char *name,
 static uint64_t pv_scan_word(const pv_u_char *q, size_t n, size_t avail);
 
 
+/* the type of the value whose first byte is c, in a valid text */
+
+static inline pv_json_type_e
+pv_scan_type(pv_u_char c)
+{
+    switch (c) {
+
+    case '"':
+        return PV_JSON_STRING;
+
+    case '{':
+        return PV_JSON_OBJECT;
+
+    case '[':
+        return PV_JSON_ARRAY;
+
+    case 't':
+        return PV_JSON_TRUE;
+
+    case 'f':
+        return PV_JSON_FALSE;
+
+    case 'n':
+        return PV_JSON_NULL;
+
+    default:
+        return PV_JSON_NUMBER;
+    }
+}
+
+
 /*
  * Most gaps are empty or one space (", " and ": " of the usual
  * serializers): a test or two each before the loop.  pv_scan_ws1() is
@@ -840,7 +871,7 @@ pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf, size_t pos)
 
     e = &s->entries[s->nentries++];
 
-    e->item.type = pv_json_type_at(s->p, pos);
+    e->item.type = pv_scan_type(s->p[pos]);
     e->item.start = pos;
     e->item.end = pos;
     e->item.key_start = pos;
@@ -996,11 +1027,31 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
 
 wanted:
 
-    item.type = pv_json_type_at(s->p, f->value);
+    item.type = pv_scan_type(s->p[f->value]);
     item.start = f->value;
     item.end = end;
     item.key_start = f->key_start;
     item.key_end = f->key_end;
+
+    /* what pv_doc_member() does for the names that are only recorded */
+
+    switch (w->names) {
+
+    case PV_DOC_NAME_CUSTOM_FIELDS:
+        c->custom_fields = item;
+        return PV_SCAN_OK;
+
+    case PV_DOC_NAME_TAGS:
+        c->tags = item;
+        return PV_SCAN_OK;
+
+    case PV_DOC_NAME_LOCATION_ID:
+        c->location_id = item;
+        return PV_SCAN_OK;
+
+    default:
+        break;
+    }
 
     rc = pv_doc_member(s->p, s->pool, c, &item, w->names, &f->have_country,
                        f->role == PV_SCAN_ROOT ? &s->bulk : NULL);
