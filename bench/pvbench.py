@@ -485,6 +485,12 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])     # utime + stime
 
 
+def minor_faults(pid):
+    """The process's minor page faults so far (fresh pages it touched)."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[7])
+
+
 def reset_hwm(pid):
     try:
         with open("/proc/%d/clear_refs" % pid, "w") as f:
@@ -653,6 +659,7 @@ class Bench:
         out = os.path.join(self.wd, "wrk.out")
         mk = self.mock_worker
         gw0, mk0 = cpu_ticks(self.gw_worker), cpu_ticks(mk) if mk else 0
+        flt0 = minor_faults(self.gw_worker)
         all0 = busy_ticks()
         t0 = time.time()
         with open(out, "w") as f:
@@ -675,6 +682,7 @@ class Bench:
                 raise
         wall = time.time() - t0
         gw1, mk1 = cpu_ticks(self.gw_worker), cpu_ticks(mk) if mk else 0
+        flt1 = minor_faults(self.gw_worker)
         all1 = busy_ticks()
         text = open(out).read()
         line = [l for l in text.splitlines() if l.startswith("PVBENCH ")]
@@ -693,6 +701,8 @@ class Bench:
             "p999_us": int(v[12]), "max_us": int(v[13]),
             "gw_cpu_util": (gw1 - gw0) / TICK / wall,
             "gw_cpu_us_per_req": (gw1 - gw0) / TICK * 1e6 / max(req, 1),
+            # fresh pages the worker faulted in: allocator churn shows here
+            "gw_faults_per_req": (flt1 - flt0) / max(req, 1),
             "loadgen_cpu_util": ((mk1 - mk0) / TICK + ru.ru_utime
                                  + ru.ru_stime) / wall,
             # CPUs' worth of time spent by anything but this benchmark
@@ -783,6 +793,10 @@ class Bench:
                 [r["scenario"]["gw_cpu_us_per_req"] for r in rounds]),
             "added_cpu_us_per_req": med(
                 [r["added_cpu_us_per_req"] for r in rounds]),
+            "baseline_faults_per_req": med(
+                [r["baseline"]["gw_faults_per_req"] for r in rounds]),
+            "scenario_faults_per_req": med(
+                [r["scenario"]["gw_faults_per_req"] for r in rounds]),
             # the throughput ratio when the nginx worker is the bottleneck
             "cpu_bound_ratio": med(
                 [r["baseline"]["gw_cpu_us_per_req"]
@@ -1044,9 +1058,9 @@ def fmt_table(results):
     hdr = ("| # | scenario | baseline rps | scenario rps | ratio (min-max) "
            "| added p50 / p99 (us), c32 | added p50 / p99 (us), c1 "
            "| worker CPU us/req (base -> scen) | CPU-bound ratio "
-           "| peak RSS | targets |")
+           "| page faults/req (base -> scen) | peak RSS | targets |")
     rows.append(hdr)
-    rows.append("|" + "---|" * 11)
+    rows.append("|" + "---|" * 12)
     for s in sorted(results["scenarios"], key=lambda s: s["id"]):
         unl = ("%d / %d" % (s["unloaded_added_p50_us"],
                             s["unloaded_added_p99_us"])
@@ -1056,19 +1070,21 @@ def fmt_table(results):
         if any(not c["ok"] for c in s["checks"]):
             tg += " (CHECK FAILED)"
         rows.append("| %d | %s | %.0f | %.0f | %.3f (%.3f-%.3f) | %d / %d "
-                    "| %s | %.1f -> %.1f | %.3f | %d KB | %s |" % (
-                        s["id"], s["name"], s["baseline_rps"],
-                        s["scenario_rps"], s["ratio"], s["ratio_min"],
-                        s["ratio_max"], s["added_p50_us"],
-                        s["added_p99_us"], unl,
-                        s["baseline_cpu_us_per_req"],
-                        s["scenario_cpu_us_per_req"], s["cpu_bound_ratio"],
-                        s["peak_rss_kb"], tg))
+                    "| %s | %.1f -> %.1f | %.3f | %.2f -> %.2f | %d KB | %s |"
+                    % (s["id"], s["name"], s["baseline_rps"],
+                       s["scenario_rps"], s["ratio"], s["ratio_min"],
+                       s["ratio_max"], s["added_p50_us"],
+                       s["added_p99_us"], unl,
+                       s["baseline_cpu_us_per_req"],
+                       s["scenario_cpu_us_per_req"], s["cpu_bound_ratio"],
+                       s["baseline_faults_per_req"],
+                       s["scenario_faults_per_req"],
+                       s["peak_rss_kb"], tg))
         if s["id"] == 3:
             b = s
             rows.append("| 1 | baseline: single-contact POST, proxy_pass "
                         "| %.0f | - | 1 | p50 %d / p99 %d (absolute) | p50 "
-                        "%s (absolute) | %.1f | - | - | - |" % (
+                        "%s (absolute) | %.1f | - | - | - | - |" % (
                             b["baseline_rps"], b["baseline_p50_us"],
                             b["baseline_p99_us"],
                             b.get("unloaded_baseline_p50_us", "-"),
