@@ -114,6 +114,7 @@ typedef struct {
     size_t                   entries_cap;
     pv_scan_name_t          *top;         /* past the last name record */
     const pv_doc_want_t     *want;
+    int                      no_index;    /* conf->no_index */
     pv_scan_frame_t          frames[PV_SCAN_DEPTH];
     pv_scan_name_t           names[PV_SCAN_OPEN_NAMES];
 } pv_scan_t;
@@ -368,6 +369,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.entries_cap = 0;
     s.top = s.names;
     s.want = conf->want;
+    s.no_index = conf->no_index;
 
     if (s.want == NULL) {
         pv_doc_want_init(&want, conf);
@@ -645,7 +647,7 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
     index = s->index;
 
-    if (index->n == PV_JSON_INDEX_MAX || s->conf->no_index) {
+    if (s->no_index || index->n == PV_JSON_INDEX_MAX) {
         f->span = PV_JSON_NO_SPAN;
 
     } else {
@@ -662,8 +664,12 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
     f->object = (pv_u_char) object;
     f->close = object ? '}' : ']';
-    f->filter[0] = 0;
-    f->filter[1] = 0;
+
+    if (object) {
+        f->filter[0] = 0;
+        f->filter[1] = 0;
+    }
+
     f->names = s->top;
     f->names_end = s->top + PV_SCAN_NAMES;
     f->contact = NULL;
