@@ -24,6 +24,12 @@ static const pv_doc_conf_t  doc_conf = {
     (const pv_u_char *) "contacts", 8, FUZZ_DEPTH, 0, 0, NULL, 0
 };
 
+/* the same when nothing walks a contact later: no container index */
+static const pv_doc_conf_t  doc_conf_noindex = {
+    (const pv_u_char *) "phone", 5, (const pv_u_char *) "country", 7,
+    (const pv_u_char *) "contacts", 8, FUZZ_DEPTH, 0, 0, NULL, 1
+};
+
 /* the same without the one pass, which records customFields entries */
 static const pv_doc_conf_t  doc_conf_full = {
     (const pv_u_char *) "phone", 5, (const pv_u_char *) "country", 7,
@@ -43,6 +49,9 @@ static pv_u_char *annotate(const pv_u_char *data, size_t size,
     const pv_doc_conf_t *conf, pv_arena_t *arena, pv_doc_t *doc,
     size_t *out_size);
 static void check_contact(json_t *in, json_t *out);
+static void check_pieces(const pv_u_char *data, size_t size,
+    const pv_edit_t *edits, size_t nedits, const pv_u_char *want,
+    size_t want_size, size_t keep);
 
 
 int
@@ -95,7 +104,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* the one-pass scan and the full path find the same document */
 
-    if (!pv_doc_paths_agree(data, size, &doc_conf, &arena.pool)) {
+    if (!pv_doc_paths_agree(data, size, &doc_conf, &arena.pool)
+        || !pv_doc_paths_agree(data, size, &doc_conf_noindex, &arena.pool))
+    {
         abort();
     }
 
@@ -239,7 +250,53 @@ annotate(const pv_u_char *data, size_t size, const pv_doc_conf_t *conf,
         abort();
     }
 
+    /* the same result as pieces, runs kept in place from 1..64 bytes on */
+
+    check_pieces(data, size, edits, nedits, buf, *out_size, 1 + size % 64);
+
     return buf;
+}
+
+
+/* pv_splice_pieces() gives what pv_splice() wrote, in pieces */
+
+static void
+check_pieces(const pv_u_char *data, size_t size, const pv_edit_t *edits,
+    size_t nedits, const pv_u_char *want, size_t want_size, size_t keep)
+{
+    size_t       i, n, np, ncopy, at;
+    pv_u_char   *copy;
+    pv_piece_t  *pieces;
+
+    n = pv_splice_plan(size, edits, nedits, keep, &ncopy);
+
+    pieces = malloc((n + 1) * sizeof(pv_piece_t));
+    copy = malloc(ncopy + 1);
+
+    np = pv_splice_pieces(pieces, copy, data, size, edits, nedits, keep);
+
+    if (np != n) {
+        abort();
+    }
+
+    at = 0;
+
+    for (i = 0; i < np; i++) {
+        if (pieces[i].len == 0 || at + pieces[i].len > want_size
+            || memcmp(want + at, pieces[i].data, pieces[i].len) != 0)
+        {
+            abort();
+        }
+
+        at += pieces[i].len;
+    }
+
+    if (at != want_size) {
+        abort();
+    }
+
+    free(pieces);
+    free(copy);
 }
 
 
