@@ -50,7 +50,8 @@ typedef struct {
     size_t                   key_len;     /* its name's length */
     size_t                   value;       /* its value's first byte */
     size_t                   span;        /* the container's index slot */
-    uint64_t                 filter[2];   /* a bit per name hash */
+    uint64_t                 filter[8];   /* a bit per name hash, cleared
+                                             where hashing starts */
     struct pv_scan_name_s   *names;       /* its first name record */
     struct pv_scan_name_s   *names_end;   /* and the last it may have */
     pv_contact_t            *contact;     /* of a ROOT or CONTACT frame */
@@ -665,11 +666,6 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     f->object = (pv_u_char) object;
     f->close = object ? '}' : ']';
 
-    if (object) {
-        f->filter[0] = 0;
-        f->filter[1] = 0;
-    }
-
     f->names = s->top;
     f->names_end = s->top + PV_SCAN_NAMES;
     f->contact = NULL;
@@ -740,6 +736,9 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
 
         return PV_SCAN_OK;
     }
+
+    /* a contact's names are hashed from the first one */
+    memset(f->filter, 0, sizeof(f->filter));
 
     c->open = pos;
     c->phone_state = PV_PHONE_ABSENT;
@@ -1147,10 +1146,10 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
         h ^= b * 0xc2b2ae3d27d4eb4fULL;
     }
 
-    /* 128 bits: with 32 names at most, few names test the others */
+    /* 512 bits: with 32 names at most, few names test the others */
 
-    word = &f->filter[h >> 63];
-    bit = 1ULL << ((h >> 57) & 63);
+    word = &f->filter[h >> 61];
+    bit = 1ULL << ((h >> 55) & 63);
 
     if (*word & bit) {
         for (k = f->names; k < s->top; k++) {
@@ -1183,6 +1182,8 @@ pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
     uint64_t         a, b, h;
     pv_scan_name_t  *k;
 
+    memset(f->filter, 0, sizeof(f->filter));
+
     for (k = f->names; k < s->top; k++) {
         n = k->len;
         a = pv_scan_word(p + k->start, n, len - k->start);
@@ -1198,7 +1199,7 @@ pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
             h ^= b * 0xc2b2ae3d27d4eb4fULL;
         }
 
-        f->filter[h >> 63] |= 1ULL << ((h >> 57) & 63);
+        f->filter[h >> 61] |= 1ULL << ((h >> 55) & 63);
         k->hash = h;
     }
 }
