@@ -488,6 +488,16 @@ pv_doc_country(const pv_u_char *p, const pv_json_item_t *item,
         return;
     }
 
+    /* "US": two letters as they are, the usual spelling */
+
+    if (item->end - item->start == 4 && p[item->start + 1] != '\\') {
+        if (!pv_country_parse(p + item->start + 1, 2, country)) {
+            country[0] = '\0';
+        }
+
+        return;
+    }
+
     n = pv_json_string_decode(p, item->start, item->end, buf);
 
     if (!pv_country_parse(buf, n, country)) {

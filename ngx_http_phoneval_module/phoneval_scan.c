@@ -63,6 +63,8 @@ typedef struct {
     pv_u_char                key_slot;    /* pv_scan_slot() of the name */
     pv_u_char                hook;        /* its values are recorded:
                                              any role but NONE and LIST */
+    pv_u_char                want;        /* FOLLOW: pv_scan_wanted() of
+                                             the member at hand */
     int                      have_country;
 } pv_scan_frame_t;
 
@@ -72,6 +74,44 @@ typedef struct pv_scan_name_s {
     size_t                   start;       /* first byte after the quote */
     size_t                   len;
 } pv_scan_name_t;
+
+
+/*
+ * The contacts of a list mostly have one shape: the same members in the
+ * same order, written the same way, with other values.  A contact's
+ * bytes outside its values are kept as chunks, each from the end of a
+ * value (or a bracket) through the first byte of the next value (or the
+ * next closing bracket): ", \"lastName\": \"", "}".  The next contact
+ * is read against them: a chunk that matches the bytes at hand needs no
+ * name read, no separator test and no duplicate check, since the same
+ * bytes in the same place are valid and name what the last contact's
+ * object had; only the values are read.  Where a chunk differs, the
+ * contact's names read so far are hashed and it is read as any other,
+ * its own chunks kept from there for the next one.
+ */
+
+typedef struct {
+    size_t                   from;        /* the chunk's bytes in the body */
+    uint32_t                 len;
+    uint32_t                 name;        /* MEMBER: the name's '"', from
+                                             the chunk's start */
+    uint32_t                 nlen;        /* MEMBER: the name's length */
+    pv_u_char                kind;
+    pv_u_char                slot;        /* MEMBER: pv_scan_name()'s */
+    pv_u_char                want;        /* MEMBER of a contact: its
+                                             pv_scan_wanted() */
+    uint64_t                 word;        /* MEMBER: pv_scan_name()'s */
+} pv_scan_chunk_t;
+
+#define PV_SCAN_MEMBER   0
+#define PV_SCAN_ELEMENT  1
+#define PV_SCAN_END      2               /* through a closing bracket */
+
+#define PV_SCAN_CHUNKS   64              /* first allocation of a shape */
+
+#define PV_SCAN_PLAIN_MODE  0            /* not in a contact of a list */
+#define PV_SCAN_RECORD      1            /* keeping the contact's chunks */
+#define PV_SCAN_FOLLOW      2            /* reading it against the last's */
 
 
 /* a member name pv_doc_member() looks for, by length and first bytes */
@@ -116,6 +156,14 @@ typedef struct {
     pv_scan_name_t          *top;         /* past the last name record */
     const pv_doc_want_t     *want;
     int                      no_index;    /* conf->no_index */
+    pv_scan_chunk_t         *chunks;      /* the shape */
+    size_t                   nchunks;     /* of the last whole contact,
+                                             0: none yet */
+    size_t                   chunks_cap;
+    size_t                   ev;          /* the contact's next chunk */
+    size_t                   from;        /* where its chunk at hand began */
+    pv_scan_frame_t         *cframe;      /* the contact's frame */
+    int                      mode;        /* PV_SCAN_PLAIN_MODE, ... */
     pv_scan_frame_t          frames[PV_SCAN_DEPTH];
     pv_scan_name_t           names[PV_SCAN_OPEN_NAMES];
 } pv_scan_t;
@@ -128,6 +176,9 @@ static void *pv_scan_grow(pv_scan_t *s, void *old, size_t n, size_t *cap,
     size_t size, size_t pos, size_t bytes, size_t min, size_t max);
 static pv_contact_t *pv_scan_add_contact(pv_scan_t *s, size_t pos);
 static int pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
+static inline int pv_scan_wanted(pv_scan_t *s, pv_scan_frame_t *f);
+static int pv_scan_wanted_member(pv_scan_t *s, pv_scan_frame_t *f,
+    size_t end, int i);
 static pv_cf_entry_t *pv_scan_add_entry(pv_scan_t *s, pv_scan_frame_t *cf,
     size_t pos);
 static int pv_scan_cf_element(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
@@ -136,8 +187,13 @@ static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f,
     const pv_u_char *p, size_t len, size_t start, size_t end);
 static inline int pv_scan_hook(pv_scan_t *s, pv_scan_frame_t *f,
     size_t end);
-static void pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f,
-    const pv_u_char *p, size_t len);
+static void pv_scan_filter_few(pv_scan_frame_t *f, const pv_u_char *p,
+    size_t len, pv_scan_name_t *end);
+static int pv_scan_chunk(pv_scan_t *s, pv_scan_frame_t *f, size_t pos,
+    int kind);
+static void pv_scan_desync(pv_scan_t *s, pv_scan_frame_t *f);
+static inline int pv_scan_same(const pv_u_char *p, size_t len, size_t pos,
+    size_t from, size_t n) __attribute__((always_inline));
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
 static void pv_scan_want(pv_doc_want_t *want, const pv_u_char *name,
     size_t len, unsigned names);
@@ -347,11 +403,13 @@ int
 pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     unsigned max_depth, pv_pool_t *pool, pv_doc_t *doc)
 {
-    int               esc, rc;
+    int               esc, rc, opened;
     size_t            pos, depth, start, lim, lim16;
     pv_u_char         c;
     pv_json_span_t   *span;
+    pv_scan_name_t   *k;
     pv_scan_frame_t  *f, *nf;
+    pv_scan_chunk_t  *e, *eend;
     pv_json_fault_t   fault;
     pv_doc_want_t     want;
     pv_scan_t         s;
@@ -371,6 +429,13 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     s.top = s.names;
     s.want = conf->want;
     s.no_index = conf->no_index;
+    s.chunks = NULL;
+    s.nchunks = 0;
+    s.chunks_cap = 0;
+    s.ev = 0;
+    s.from = 0;
+    s.cframe = NULL;
+    s.mode = PV_SCAN_PLAIN_MODE;
 
     if (s.want == NULL) {
         pv_doc_want_init(&want, conf);
@@ -381,6 +446,9 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     f = NULL;
     esc = 0;
     pos = 0;
+    e = NULL;
+    eend = NULL;
+    opened = 0;
 
     /* pos < lim: four bytes from pos are in the input */
     lim = len > 3 ? len - 3 : 0;
@@ -398,6 +466,14 @@ value:
 
     if (pos == len) {
         return PV_SCAN_SLOW;
+    }
+
+    if (s.mode == PV_SCAN_RECORD) {
+        rc = pv_scan_chunk(&s, f, pos, f->object ? PV_SCAN_MEMBER
+                                                 : PV_SCAN_ELEMENT);
+        if (rc != PV_SCAN_OK) {
+            return rc;
+        }
     }
 
     c = p[pos];
@@ -435,6 +511,18 @@ string:
         f = nf;
         depth++;
         pos++;
+        s.from = pos;
+
+        /* a contact of a list the last one's shape may fit */
+
+        if (s.mode == PV_SCAN_FOLLOW) {
+            opened = 1;
+            e = s.chunks;
+            eend = s.chunks + s.nchunks;
+            goto follow;
+        }
+
+first:
 
         /* mostly a name follows the brace at once */
 
@@ -500,6 +588,10 @@ after:
         }
     }
 
+    s.from = pos;
+
+separator:
+
     /* ", \"" between members, the usual way */
 
     if (pos < lim && f->object && pv_scan_comma_quote(p + pos)) {
@@ -533,6 +625,19 @@ after:
 close:
 
     /* p[pos] closes the container of f */
+
+    if (s.mode == PV_SCAN_RECORD) {
+        rc = pv_scan_chunk(&s, f, pos, PV_SCAN_END);
+        if (rc != PV_SCAN_OK) {
+            return rc;
+        }
+
+        if (f == s.cframe) {
+            /* the contact's shape is the next one's */
+            s.nchunks = s.ev;
+            s.mode = PV_SCAN_PLAIN_MODE;
+        }
+    }
 
     if (f->span != PV_JSON_NO_SPAN) {
         span = &s.index->spans[f->span];
@@ -593,6 +698,14 @@ quoted:
         if (p[pos + 2] == '"') {
             pos += 2;
             f->value = pos;
+
+            if (s.mode == PV_SCAN_RECORD) {
+                rc = pv_scan_chunk(&s, f, pos, PV_SCAN_MEMBER);
+                if (rc != PV_SCAN_OK) {
+                    return rc;
+                }
+            }
+
             goto string;
         }
 
@@ -629,6 +742,173 @@ element:
     f->value = pos;
 
     goto value;
+
+follow:
+
+    /* pos: where the contact's next chunk should be, in f */
+
+    if (e == eend || !pv_scan_same(p, len, pos, e->from, e->len)) {
+
+        /* the contact leaves the shape here: read on as any, keeping it */
+
+        s.ev = e - s.chunks;
+        pv_scan_desync(&s, f);
+        s.from = pos;
+
+        if (opened) {
+            c = f->object ? '{' : '[';
+            goto first;
+        }
+
+        goto separator;
+    }
+
+    start = pos;
+    pos += e->len - 1;             /* a value's first byte, or a bracket */
+
+    if (e->kind == PV_SCAN_END) {
+        e++;
+        goto follow_close;
+    }
+
+    if (e->kind == PV_SCAN_MEMBER) {
+        k = s.top++;
+        k->start = start + e->name + 1;
+        k->len = e->nlen;
+
+        /* what the hooks and a nested container's opening read */
+
+        if (f->hook) {
+            f->key_start = start + e->name;
+            f->key_end = f->key_start + e->nlen + 2;
+            f->key_len = e->nlen;
+            f->key_word = e->word;
+            f->key_slot = e->slot;
+            f->want = e->want;
+        }
+    }
+
+    e++;
+    f->value = pos;
+    c = p[pos];
+
+    if (c == '"') {
+        start = pv_scan_plain(p, len, pos, lim16);
+        pos = start ? start : pv_json_string_at(p, len, pos, &esc, &fault);
+
+        if (pos == 0) {
+            return PV_SCAN_SLOW;
+        }
+
+        goto follow_after;
+    }
+
+    if (c == '{' || c == '[') {
+        if (depth == PV_SCAN_DEPTH || depth >= max_depth) {
+            return PV_SCAN_SLOW;
+        }
+
+        nf = f + 1;
+
+        rc = pv_scan_open(&s, f, nf, pos, c == '{');
+        if (rc != PV_SCAN_OK) {
+            return rc;
+        }
+
+        f = nf;
+        depth++;
+        pos++;
+        opened = 1;
+
+        goto follow;
+    }
+
+    switch (c) {
+
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        pos = pv_json_number_at(p, len, pos, &fault);
+        break;
+
+    case 't':
+        pos = (len - pos >= 4 && memcmp(p + pos, "true", 4) == 0)
+              ? pos + 4 : 0;
+        break;
+
+    case 'f':
+        pos = (len - pos >= 5 && memcmp(p + pos, "false", 5) == 0)
+              ? pos + 5 : 0;
+        break;
+
+    case 'n':
+        pos = (len - pos >= 4 && memcmp(p + pos, "null", 4) == 0)
+              ? pos + 4 : 0;
+        break;
+
+    default:
+        return PV_SCAN_SLOW;
+    }
+
+    if (pos == 0) {
+        return PV_SCAN_SLOW;
+    }
+
+follow_after:
+
+    /*
+     * a value ended at pos inside f: of a contact's member only the end
+     * is kept unless the chunk named a wanted one
+     */
+
+    if (f->hook) {
+        if (f->contact == NULL) {
+            rc = pv_scan_hook(&s, f, pos);
+
+        } else if (f->want) {
+            rc = pv_scan_wanted_member(&s, f, pos, f->want);
+
+        } else {
+            f->contact->members_end = pos;
+            rc = PV_SCAN_OK;
+        }
+
+        if (rc != PV_SCAN_OK) {
+            return rc;
+        }
+    }
+
+    opened = 0;
+
+    goto follow;
+
+follow_close:
+
+    /* p[pos] closes the container of f, as at close */
+
+    if (f->span != PV_JSON_NO_SPAN) {
+        span = &s.index->spans[f->span];
+        span->close = pos;
+        span->next = s.index->n;
+    }
+
+    if (f->contact != NULL) {
+        f->contact->close = pos;
+    }
+
+    s.top = f->names;
+    pos++;
+    depth--;
+
+    if (f == s.cframe) {
+        /* the contact had the last one's shape: it stays */
+        s.mode = PV_SCAN_PLAIN_MODE;
+        f--;
+        goto after;
+    }
+
+    f--;
+
+    goto follow_after;
 }
 
 
@@ -698,6 +978,11 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
         if (c == NULL) {
             return PV_SCAN_ENOMEM;
         }
+
+        /* it is read against the last contact's shape, or makes one */
+        s->cframe = f;
+        s->ev = 0;
+        s->mode = s->nchunks ? PV_SCAN_FOLLOW : PV_SCAN_RECORD;
 
     } else {
         if (parent->role == PV_SCAN_ROOT && !f->object
@@ -990,27 +1275,22 @@ pv_scan_rest_eq(const pv_u_char *a, const pv_u_char *b, size_t n)
 }
 
 
-/* the member of a contact whose value ended at end */
+/*
+ * The wanted name (pv_doc_want_t's wanted[] + 1) the member of a contact
+ * being read has, or 0: most members have none.
+ */
 
-static int
-pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
+static inline int
+pv_scan_wanted(pv_scan_t *s, pv_scan_frame_t *f)
 {
     size_t                   i, n, k;
-    pv_contact_t            *c;
-    pv_doc_rc_e              rc;
-    pv_json_item_t           item;
     const pv_scan_wanted_t  *w;
-
-    c = f->contact;
-    c->members_end = end;
-
-    /* most members are none of the names pv_doc_member() looks for */
 
     n = f->key_len;
     k = s->want->slots[f->key_slot];
 
     if (k == 0) {
-        return PV_SCAN_OK;
+        return 0;
     }
 
     for (i = (k == PV_SCAN_SHARED) ? 0 : k - 1; i < s->want->nwanted; i++) {
@@ -1020,7 +1300,7 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
             && (n <= 8
                 || pv_scan_rest_eq(s->p + f->key_start + 1, w->name, n)))
         {
-            goto wanted;
+            return (int) i + 1;
         }
 
         if (k != PV_SCAN_SHARED) {
@@ -1028,9 +1308,38 @@ pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
         }
     }
 
-    return PV_SCAN_OK;
+    return 0;
+}
 
-wanted:
+
+/* the member of a contact whose value ended at end */
+
+static int
+pv_scan_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end)
+{
+    int  i;
+
+    f->contact->members_end = end;
+
+    i = pv_scan_wanted(s, f);
+
+    return i ? pv_scan_wanted_member(s, f, end, i) : PV_SCAN_OK;
+}
+
+
+/* the member of a contact, of wanted name i, whose value ended at end */
+
+static int
+pv_scan_wanted_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end, int i)
+{
+    pv_contact_t            *c;
+    pv_doc_rc_e              rc;
+    pv_json_item_t           item;
+    const pv_scan_wanted_t  *w;
+
+    c = f->contact;
+    c->members_end = end;
+    w = &s->want->wanted[i - 1];
 
     item.type = pv_scan_type(s->p[f->value]);
     item.start = f->value;
@@ -1123,7 +1432,7 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
         }
 
         if (s->top - f->names == PV_SCAN_FEW) {
-            pv_scan_filter_few(s, f, p, len);
+            pv_scan_filter_few(f, p, len, s->top);
         }
     }
 
@@ -1175,8 +1484,8 @@ pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
 /* the names f has compared one by one go into its filter, as hashed */
 
 static void
-pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
-    size_t len)
+pv_scan_filter_few(pv_scan_frame_t *f, const pv_u_char *p, size_t len,
+    pv_scan_name_t *end)
 {
     size_t           n;
     uint64_t         a, b, h;
@@ -1184,7 +1493,7 @@ pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
 
     memset(f->filter, 0, sizeof(f->filter));
 
-    for (k = f->names; k < s->top; k++) {
+    for (k = f->names; k < end; k++) {
         n = k->len;
         a = pv_scan_word(p + k->start, n, len - k->start);
         b = 0;
@@ -1202,6 +1511,106 @@ pv_scan_filter_few(pv_scan_t *s, pv_scan_frame_t *f, const pv_u_char *p,
         f->filter[h >> 61] |= 1ULL << ((h >> 55) & 63);
         k->hash = h;
     }
+}
+
+
+/*
+ * The chunk that ends at pos (a value's first byte, or a closing bracket)
+ * joins the contact's shape.
+ */
+
+static int
+pv_scan_chunk(pv_scan_t *s, pv_scan_frame_t *f, size_t pos, int kind)
+{
+    size_t            cap;
+    pv_scan_chunk_t  *e;
+
+    if (s->ev == s->chunks_cap) {
+        cap = s->chunks_cap ? s->chunks_cap * 2 : PV_SCAN_CHUNKS;
+
+        e = pv_alloc(s->pool, cap * sizeof(pv_scan_chunk_t));
+        if (e == NULL) {
+            return PV_SCAN_ENOMEM;
+        }
+
+        if (s->ev) {
+            memcpy(e, s->chunks, s->ev * sizeof(pv_scan_chunk_t));
+        }
+
+        s->chunks = e;
+        s->chunks_cap = cap;
+    }
+
+    e = &s->chunks[s->ev++];
+
+    e->from = s->from;
+    e->len = (uint32_t) (pos - s->from + 1);
+    e->kind = (pv_u_char) kind;
+
+    if (kind == PV_SCAN_MEMBER) {
+        e->name = (uint32_t) (f->key_start - s->from);
+        e->nlen = (uint32_t) f->key_len;
+        e->slot = f->key_slot;
+        e->word = f->key_word;
+        e->want = (pv_u_char) (f->contact ? pv_scan_wanted(s, f) : 0);
+    }
+
+    return PV_SCAN_OK;
+}
+
+
+/*
+ * The contact leaves its shape with f the innermost frame: the objects
+ * whose names are hashed (the contact, and others past their first few
+ * names) get the filter bits of the names read so far, and the contact's
+ * own chunks are kept from here on.
+ */
+
+static void
+pv_scan_desync(pv_scan_t *s, pv_scan_frame_t *f)
+{
+    pv_scan_name_t   *end;
+    pv_scan_frame_t  *g;
+
+    for (g = s->cframe; g <= f; g++) {
+        end = (g == f) ? s->top : (g + 1)->names;
+
+        if (g->object && (g == s->cframe || end - g->names > PV_SCAN_FEW)) {
+            pv_scan_filter_few(g, s->p, s->len, end);
+        }
+    }
+
+    s->mode = PV_SCAN_RECORD;
+}
+
+
+/* the n bytes at pos are the n at from (from < pos) */
+
+static inline int
+pv_scan_same(const pv_u_char *p, size_t len, size_t pos, size_t from,
+    size_t n)
+{
+#if PV_JSON_SSE2
+    uint64_t  m;
+
+    if (n <= 32 && len - pos >= 32) {
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (p + pos)),
+                               _mm_loadu_si128((const __m128i *) (p + from))));
+
+        if (n > 16) {
+            m |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                     _mm_cmpeq_epi8(
+                         _mm_loadu_si128((const __m128i *) (p + pos + 16)),
+                         _mm_loadu_si128((const __m128i *) (p + from + 16))))
+                 << 16;
+        }
+
+        return (~m & ((1ULL << n) - 1)) == 0;
+    }
+#endif
+
+    return len - pos >= n && memcmp(p + pos, p + from, n) == 0;
 }
 
 

@@ -658,7 +658,21 @@ test_shapes(void)
         { "{\"x\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"d\":6}}",
           PV_SCAN_SLOW },
         { "{\"x\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6}}",
-          PV_SCAN_OK }
+          PV_SCAN_OK },
+
+        /* contacts that leave the last one's shape: still the one pass */
+        { "[{\"a\":1},{\"b\":1}]", PV_SCAN_OK },
+        { "[{\"a\":{\"x\":1}},{\"a\":{\"y\":1}}]", PV_SCAN_OK },
+        { "[{\"a\":[1]},{\"a\":[\"s\"]}]", PV_SCAN_OK },
+        { "[{\"a\":{}},{\"a\":{ }}]", PV_SCAN_OK },
+        { "[{\"a\":1,\"b\":2},{\"a\":1, \"b\":2}]", PV_SCAN_OK },
+        { "[{\"a\":1,\"b\":{\"c\":1,\"d\":2,\"e\":3,\"f\":4,\"g\":5}},"
+          "{\"a\":1,\"b\":{\"c\":1,\"d\":2,\"e\":3,\"f\":4,\"g\":5,"
+          "\"h\":6}}]", PV_SCAN_OK },
+        { "[{\"a\":1,\"b\":{\"c\":1,\"d\":2,\"e\":3,\"f\":4,\"g\":5}},"
+          "{\"a\":1,\"b\":{\"c\":1,\"d\":2,\"e\":3,\"f\":4,\"g\":5,"
+          "\"c\":6}}]", PV_SCAN_SLOW },
+        { "[{\"a\":1,\"b\":2},{\"a\":1,\"b\":2,\"a\":3}]", PV_SCAN_SLOW }
     };
 
     noindex = conf;
@@ -695,6 +709,89 @@ test_shapes(void)
         PV_CHECK_INT(index.n, 0);
 
         pv_arena_free(&a);
+    }
+}
+
+
+/*
+ * Lists of contacts drawn from templates that share a shape, or part of
+ * one, or none: the one pass reads each contact against the last one's
+ * chunks and must find exactly what the full path finds, whichever
+ * contact leaves the shape where.
+ */
+
+static void
+test_shape_lists(void)
+{
+    int               t, n, i, k;
+    char              buf[4096];
+    size_t            len;
+    unsigned long     seed;
+    pv_doc_conf_t     noindex;
+
+    static const char  *tpl[] = {
+        "{\"phone\":\"+12095550142\",\"country\":\"US\",\"name\":\"A\","
+        "\"tags\":[\"a\",\"b\"],\"customFields\":[{\"id\":\"x\","
+        "\"field_value\":\"1\"},{\"key\":\"k\",\"field_value\":2}],"
+        "\"dnd\":{\"Call\":{\"status\":\"on\"}},\"n\":1}",
+        "{\"phone\":\"+1 209 555 0143\",\"country\":\"CA\",\"name\":"
+        "\"Bobby\",\"tags\":[\"a\"],\"customFields\":[{\"id\":\"yy\","
+        "\"field_value\":\"22\"}],\"dnd\":{\"Call\":{\"status\":"
+        "\"off\"}},\"n\":12345}",
+        "{\"phone\":\"+12095550144\",\"country\":\"US\",\"name\":\"C\","
+        "\"tags\":[],\"customFields\":[],\"dnd\":{\"Call\":{}},"
+        "\"n\":-1.5e3}",
+        "{ \"phone\" : \"+1\", \"country\": \"US\" }",
+        "{\"country\":\"US\",\"phone\":\"1\"}",
+        "{\"name\":\"no phone\"}",
+        "{\"phone\":12095550142,\"country\":\"US\"}",
+        "{\"phone\":\"1\",\"dnd\":[1,{\"Call\":2}]}",
+        "{}",
+        "{\"phone\":\"+12095550142\",\"country\":\"US\",\"name\":\"A\","
+        "\"tags\":[\"a\",\"b\"],\"customFields\":[{\"id\":\"x\","
+        "\"field_value\":\"1\"},{\"key\":\"k\",\"field_value\":2}],"
+        "\"dnd\":{\"Call\":{\"status\":\"on\"}},\"n\":1,\"extra\":null}",
+        "{\"phone\":\"+12095550142\",\"country\":\"US\",\"name\":\"A\","
+        "\"name\":\"B\"}",
+        "{\"phone\":\"+12095550142\",\"country\":\"US\",\"name\":\"A\","
+        "\"tags\":[\"a\",\"b\"],\"customFields\":[{\"id\":\"x\","
+        "\"id\":\"y\"}]}",
+        "{\"phone\":\"1\",\"dnd\":{\"Call\":{\"status\":\"a\","
+        "\"status\":\"b\"}}}",
+        "{\"phone\":\"\\u0031\",\"customFields\":[{\"id\":\"a\\u0062\"}]}",
+        "{\"phone\":null,\"country\":\"\\u0055S\",\"name\":\"\xc3\xa9\"}",
+        "{\"phone\":\"+12095550142\",\"country\":\"US\",\"name\":\"A\","
+        "\"tags\":[\"a\",\"b\"],\"customFields\":[{\"id\":\"x\","
+        "\"field_value\":\"1\"},{\"key\":\"k\",\"field_value\":2},"
+        "{\"id\":\"z\"}],\"dnd\":{\"Call\":{\"status\":\"on\"}},\"n\":1}"
+    };
+
+    noindex = conf;
+    noindex.no_index = 1;
+    seed = 7;
+
+    for (t = 0; t < 3000; t++) {
+        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        n = 1 + (int) ((seed >> 33) % 6);
+
+        len = 0;
+        len += sprintf(buf + len, "%s", (t & 1) ? "{\"contacts\":[" : "[");
+
+        for (i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+
+            /* mostly the first three, which share most of their shape */
+            k = (int) ((seed >> 33) % 8);
+            k = (k < 5) ? k % 3
+                        : (int) ((seed >> 40) % (sizeof(tpl) / sizeof(tpl[0])));
+
+            len += sprintf(buf + len, "%s%s", i ? "," : "", tpl[k]);
+        }
+
+        len += sprintf(buf + len, "%s", (t & 1) ? "]}" : "]");
+
+        test_paths_one(buf, len, &conf);
+        test_paths_one(buf, len, &noindex);
     }
 }
 
@@ -793,6 +890,7 @@ main(void)
     test_table();
     test_max_contacts();
     test_shapes();
+    test_shape_lists();
     test_index_cap();
     test_paths();
     test_bulk_details();
