@@ -956,6 +956,12 @@ pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
         f->names_end = s->names + PV_SCAN_OPEN_NAMES;
     }
 
+    /* inside a plain nested value every container is plain too */
+
+    if (parent != NULL && parent->role == PV_SCAN_NONE) {
+        return PV_SCAN_OK;
+    }
+
     if (parent == NULL) {
         if (!f->object) {
             f->role = PV_SCAN_LIST;
