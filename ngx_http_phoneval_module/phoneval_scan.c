@@ -169,8 +169,10 @@ typedef struct {
 } pv_scan_t;
 
 
-static int pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent,
-    pv_scan_frame_t *f, size_t pos, int object);
+/* both the plain and the shape-following reads inline these */
+static inline int pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent,
+    pv_scan_frame_t *f, size_t pos, int object)
+    __attribute__((always_inline));
 static int pv_scan_is_bulk(pv_scan_t *s, const pv_scan_frame_t *f);
 static void *pv_scan_grow(pv_scan_t *s, void *old, size_t n, size_t *cap,
     size_t size, size_t pos, size_t bytes, size_t min, size_t max);
@@ -186,7 +188,7 @@ static void pv_scan_cf_member(pv_scan_t *s, pv_scan_frame_t *f, size_t end);
 static int pv_scan_name(pv_scan_t *s, pv_scan_frame_t *f,
     const pv_u_char *p, size_t len, size_t start, size_t end);
 static inline int pv_scan_hook(pv_scan_t *s, pv_scan_frame_t *f,
-    size_t end);
+    size_t end) __attribute__((always_inline));
 static void pv_scan_filter_few(pv_scan_frame_t *f, const pv_u_char *p,
     size_t len, pv_scan_name_t *end);
 static int pv_scan_chunk(pv_scan_t *s, pv_scan_frame_t *f, size_t pos,
@@ -918,7 +920,7 @@ follow_close:
  * leaves the index to the full path, which empties it.
  */
 
-static int
+static inline int
 pv_scan_open(pv_scan_t *s, pv_scan_frame_t *parent, pv_scan_frame_t *f,
     size_t pos, int object)
 {
