@@ -92,6 +92,8 @@ typedef struct pv_scan_name_s {
 
 typedef struct {
     size_t                   from;        /* the chunk's bytes in the body */
+    uint32_t                 mask;        /* a bit per byte, up to 32; 0:
+                                             longer */
     uint32_t                 len;
     uint32_t                 name;        /* MEMBER: the name's '"', from
                                              the chunk's start */
@@ -195,7 +197,7 @@ static int pv_scan_chunk(pv_scan_t *s, pv_scan_frame_t *f, size_t pos,
     int kind);
 static void pv_scan_desync(pv_scan_t *s, pv_scan_frame_t *f);
 static inline int pv_scan_same(const pv_u_char *p, size_t len, size_t pos,
-    size_t from, size_t n) __attribute__((always_inline));
+    size_t lim32, const pv_scan_chunk_t *e) __attribute__((always_inline));
 static int pv_scan_finish(pv_scan_t *s, pv_doc_t *doc);
 static void pv_scan_want(pv_doc_want_t *want, const pv_u_char *name,
     size_t len, unsigned names);
@@ -406,7 +408,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     unsigned max_depth, pv_pool_t *pool, pv_doc_t *doc)
 {
     int               esc, rc, opened;
-    size_t            pos, depth, start, lim, lim16;
+    size_t            pos, depth, start, lim, lim16, lim32;
     pv_u_char         c;
     pv_json_span_t   *span;
     pv_scan_name_t   *k;
@@ -455,6 +457,7 @@ pv_scan_doc(const pv_u_char *p, size_t len, const pv_doc_conf_t *conf,
     /* pos < lim: four bytes from pos are in the input */
     lim = len > 3 ? len - 3 : 0;
     lim16 = len > 16 ? len - 16 : 0;
+    lim32 = len > 32 ? len - 32 : 0;
 
     pv_scan_ws(p, len, pos);
 
@@ -749,7 +752,7 @@ follow:
 
     /* pos: where the contact's next chunk should be, in f */
 
-    if (e == eend || !pv_scan_same(p, len, pos, e->from, e->len)) {
+    if (e == eend || !pv_scan_same(p, len, pos, lim32, e)) {
 
         /* the contact leaves the shape here: read on as any, keeping it */
 
@@ -1553,6 +1556,7 @@ pv_scan_chunk(pv_scan_t *s, pv_scan_frame_t *f, size_t pos, int kind)
 
     e->from = s->from;
     e->len = (uint32_t) (pos - s->from + 1);
+    e->mask = (e->len <= 32) ? (uint32_t) ((1ULL << e->len) - 1) : 0;
     e->kind = (pv_u_char) kind;
 
     if (kind == PV_SCAN_MEMBER) {
@@ -1592,33 +1596,37 @@ pv_scan_desync(pv_scan_t *s, pv_scan_frame_t *f)
 }
 
 
-/* the n bytes at pos are the n at from (from < pos) */
+/*
+ * The bytes at pos are chunk e's (e->from < pos): two 16-byte compares
+ * and its mask for a chunk of up to 32 bytes with 32 bytes left
+ * (pos < lim32), else memcmp().
+ */
 
 static inline int
-pv_scan_same(const pv_u_char *p, size_t len, size_t pos, size_t from,
-    size_t n)
+pv_scan_same(const pv_u_char *p, size_t len, size_t pos, size_t lim32,
+    const pv_scan_chunk_t *e)
 {
 #if PV_JSON_SSE2
-    uint64_t  m;
+    unsigned  m;
 
-    if (n <= 32 && len - pos >= 32) {
+    if (pos < lim32 && e->mask) {
         m = (unsigned) _mm_movemask_epi8(
-                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (p + pos)),
-                               _mm_loadu_si128((const __m128i *) (p + from))));
+                _mm_cmpeq_epi8(
+                    _mm_loadu_si128((const __m128i *) (p + pos)),
+                    _mm_loadu_si128((const __m128i *) (p + e->from))))
+            | (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(
+                    _mm_loadu_si128((const __m128i *) (p + pos + 16)),
+                    _mm_loadu_si128((const __m128i *) (p + e->from + 16))))
+              << 16;
 
-        if (n > 16) {
-            m |= (uint64_t) (unsigned) _mm_movemask_epi8(
-                     _mm_cmpeq_epi8(
-                         _mm_loadu_si128((const __m128i *) (p + pos + 16)),
-                         _mm_loadu_si128((const __m128i *) (p + from + 16))))
-                 << 16;
-        }
-
-        return (~m & ((1ULL << n) - 1)) == 0;
+        return (~m & e->mask) == 0;
     }
+#else
+    (void) lim32;
 #endif
 
-    return len - pos >= n && memcmp(p + pos, p + from, n) == 0;
+    return len - pos >= e->len && memcmp(p + pos, p + e->from, e->len) == 0;
 }
 
 
