@@ -226,6 +226,9 @@ struct ngx_http_phoneval_ctx_s {
                                                    once done */
     u_char                     *body;
     size_t                      body_len;
+    ngx_buf_t                  *header_in;      /* the request's own, while
+                                                   the body is read into
+                                                   one of ours */
     pv_doc_t                    doc;
 
     ngx_http_phoneval_contact_t  *contacts;

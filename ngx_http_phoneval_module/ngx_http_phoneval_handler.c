@@ -16,11 +16,15 @@ static ngx_http_phoneval_ctx_t *ngx_http_phoneval_find_ctx(
     ngx_http_request_t *r);
 static void ngx_http_phoneval_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_phoneval_is_json(ngx_http_request_t *r);
+static ngx_int_t ngx_http_phoneval_body_buffer(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
+static void ngx_http_phoneval_header_back(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_start(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_read_body(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
-static ngx_int_t ngx_http_phoneval_join_preread(ngx_http_request_t *r,
+static ngx_int_t ngx_http_phoneval_contiguous(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_scan_error(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, pv_doc_rc_e rc, pv_json_error_t *err,
@@ -155,9 +159,15 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
     /* room in the body buffer for the bytes read with the header */
     r->request_body_in_single_buf = 1;
 
+    if (ngx_http_phoneval_body_buffer(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     rc = ngx_http_read_client_request_body(r, ngx_http_phoneval_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ngx_http_phoneval_header_back(r, ctx);
+
         /* nginx has already released the reference it took */
         ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
         ngx_str_set(&ctx->status, "SKIPPED");
@@ -166,6 +176,102 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
 
     ngx_http_finalize_request(r, NGX_DONE);
     return NGX_DONE;
+}
+
+
+/*
+ * The bytes of the body that came with the header are in r->header_in,
+ * and nginx reads the rest into a buffer of its own: making the body one
+ * text afterwards moves all of it.  nginx reads a rest that fits the room
+ * left in r->header_in right after the bytes there, so a header_in of
+ * ours, as long as the body and starting with those bytes, has the whole
+ * body read into one buffer with no copy but theirs.  Only a body that
+ * nginx would keep in memory anyway is read so; the request's own
+ * header_in is put back as soon as the body is read, its bytes consumed.
+ */
+
+static ngx_int_t
+ngx_http_phoneval_body_buffer(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx)
+{
+    off_t                      len, rest;
+    size_t                     preread;
+    u_char                    *p;
+    ngx_buf_t                 *b, *hb;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    hb = r->header_in;
+
+    /* HTTP/2 and HTTP/3 bodies come in frames, not after a header_in */
+
+    if (hb == NULL || r->http_version > NGX_HTTP_VERSION_11
+        || r->headers_in.chunked || r->request_body_in_file_only
+        || r != r->main)
+    {
+        return NGX_OK;
+    }
+
+    len = r->headers_in.content_length_n;
+    preread = hb->last - hb->pos;
+
+    if (preread == 0 || (off_t) preread >= len) {
+        /* nginx reads it into one buffer, or has it all already */
+        return NGX_OK;
+    }
+
+    rest = len - (off_t) preread;
+
+    if (rest <= hb->end - hb->last) {
+        return NGX_OK;
+    }
+
+    /* as nginx sizes its buffer: a larger body may go to a file */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (rest >= (off_t) (clcf->client_body_buffer_size
+                         + (clcf->client_body_buffer_size >> 2)))
+    {
+        return NGX_OK;
+    }
+
+    p = ngx_http_phoneval_alloc(r->pool, (size_t) len);
+    b = ngx_calloc_buf(r->pool);
+
+    if (p == NULL || b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->temporary = 1;
+    b->start = p;
+    b->pos = p;
+    b->last = ngx_cpymem(p, hb->pos, preread);
+    b->end = p + len;
+
+    /* the bytes are the body's now, whatever becomes of this one */
+    hb->pos = hb->last;
+
+    ctx->header_in = hb;
+    r->header_in = b;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "phoneval body: %O bytes read into one buffer after the "
+                   "%uz read with the header", rest, preread);
+
+    return NGX_OK;
+}
+
+
+/* the request's own header_in again: keep-alive reads pipelining there */
+
+static void
+ngx_http_phoneval_header_back(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx)
+{
+    if (ctx != NULL && ctx->header_in != NULL) {
+        r->header_in = ctx->header_in;
+        ctx->header_in = NULL;
+    }
 }
 
 
@@ -195,6 +301,8 @@ ngx_http_phoneval_body_handler(ngx_http_request_t *r)
     ngx_http_phoneval_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_phoneval_module);
+
+    ngx_http_phoneval_header_back(r, ctx);
 
     ctx->state = NGX_HTTP_PHONEVAL_STATE_BODY_READ;
 
@@ -368,13 +476,7 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
 
     cl = r->request_body->bufs;
 
-    if (cl->next == NULL && ngx_buf_in_memory(cl->buf)) {
-        ctx->body = cl->buf->pos;
-        ctx->body_len = cl->buf->last - cl->buf->pos;
-        return NGX_OK;
-    }
-
-    if (ngx_http_phoneval_join_preread(r, ctx) == NGX_OK) {
+    if (ngx_http_phoneval_contiguous(r, ctx) == NGX_OK) {
         return NGX_OK;
     }
 
@@ -432,71 +534,53 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
 
 
 /*
- * The usual in-memory body: the bytes read with the header (in
- * r->header_in), then the rest at the start of rb->buf, which
- * request_body_in_single_buf made long enough for both.  Moving the rest
- * up in place and the first bytes before it makes the body one buffer
- * without a second copy of it.  NGX_DECLINED: another shape.
+ * Buffers in memory that follow each other without a gap, as a body read
+ * into one buffer comes (one piece per read): already one text.
+ * NGX_DECLINED: another shape.
  */
 
 static ngx_int_t
-ngx_http_phoneval_join_preread(ngx_http_request_t *r,
+ngx_http_phoneval_contiguous(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx)
 {
-    size_t                    head, rest;
-    ngx_buf_t                *a, *b, *buf;
-    ngx_chain_t              *cl;
-    ngx_http_request_body_t  *rb;
+    u_char       *start, *last;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
 
-    rb = r->request_body;
-    buf = rb->buf;
-    cl = rb->bufs;
+    start = NULL;
+    last = NULL;
 
-    if (buf == NULL || !buf->temporary || cl->next == NULL
-        || cl->next->next != NULL)
-    {
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!ngx_buf_in_memory(b) || b->in_file) {
+            return NGX_DECLINED;
+        }
+
+        if (b->pos == b->last) {
+            continue;
+        }
+
+        if (start == NULL) {
+            start = b->pos;
+
+        } else if (b->pos != last) {
+            return NGX_DECLINED;
+        }
+
+        last = b->last;
+    }
+
+    if (start == NULL) {
         return NGX_DECLINED;
     }
 
-    a = cl->buf;
-    b = cl->next->buf;
-
-    if (!ngx_buf_in_memory(a) || !ngx_buf_in_memory(b) || b->in_file
-        || a->in_file || b->pos != buf->start || b->last != buf->last)
-    {
-        return NGX_DECLINED;
-    }
-
-    head = a->last - a->pos;
-    rest = b->last - b->pos;
-
-    if ((size_t) (buf->end - buf->last) < head) {
-        return NGX_DECLINED;
-    }
-
-    ngx_memmove(buf->start + head, buf->start, rest);
-    ngx_memcpy(buf->start, a->pos, head);
-
-    buf->pos = buf->start;
-    buf->last = buf->start + head + rest;
-
-    b->start = buf->start;
-    b->pos = buf->start;
-    b->last = buf->last;
-    b->end = buf->end;
-
-    /* the header's bytes are in b now: the body is that one buffer */
-    rb->bufs = cl->next;
-
-    ctx->body = buf->start;
-    ctx->body_len = head + rest;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "phoneval body: %uz bytes read with the header joined "
-                   "in place to %uz", head, rest);
+    ctx->body = start;
+    ctx->body_len = last - start;
 
     return NGX_OK;
 }
+
 
 
 static ngx_int_t

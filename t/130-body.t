@@ -538,11 +538,11 @@ a client request body is buffered to a temporary file
 
 
 
-=== TEST 17: a body longer than the header buffer is joined in place: exact bytes upstream
+=== TEST 17: a body longer than the header buffer is read into one buffer: exact bytes upstream
 nginx reads the head and the first bytes of the body into the 1k header
-buffer and the rest into the body buffer; the module puts the two together
-in the body buffer (no copy of the whole body) and the upstream gets the
-client's bytes and the annotation.
+buffer; the module gives nginx a header_in as long as the body that starts
+with those bytes, so nginx reads the rest right after them (no copy of the
+whole body) and the upstream gets the client's bytes and the annotation.
 --- config
     client_header_buffer_size 1k;
     location = /contacts/ {
@@ -563,13 +563,13 @@ Content-Type: application/json
 --- response_body eval
 ::crm(substr($::MID, 0, -1) . "$::CF_VC}")
 --- error_log eval
-qr/phoneval body: \d+ bytes read with the header joined in place to \d+/
+qr/phoneval body: \d+ bytes read into one buffer after the \d+ read with the header/
 --- no_error_log
 phoneval body: 4066 bytes copied
 
 
 
-=== TEST 18: two such bodies pipelined on one connection: each joined, the second request intact
+=== TEST 18: two such bodies pipelined on one connection: each read into one buffer, the second request intact
 --- config
     client_header_buffer_size 1k;
     location = /contacts/ {
@@ -591,13 +591,13 @@ Content-Type: application/json
 [::crm(substr($::MID, 0, -1) . "$::CF_VC}"),
  ::crm(substr($::MID2, 0, -1) . "$::CF_VU}")]
 --- grep_error_log eval
-qr/phoneval body: \d+ bytes (?:read with the header joined|copied)/
+qr/phoneval body: \d+ bytes (?:read into one buffer|copied)/
 --- grep_error_log_out eval
-qr/\A(?:phoneval body: \d+ bytes read with the header joined\n){2}\z/
+qr/\A(?:phoneval body: \d+ bytes read into one buffer\n){2}\z/
 
 
 
-=== TEST 19: a joined body the module does not change is forwarded as received
+=== TEST 19: a body read into one buffer that the module does not change is forwarded as received
 --- config
     client_header_buffer_size 1k;
     location = /contacts/ {
@@ -618,11 +618,11 @@ Content-Type: application/json
 --- response_body eval
 ::crm($::MID)
 --- error_log eval
-qr/phoneval body: \d+ bytes read with the header joined in place/
+qr/phoneval body: \d+ bytes read into one buffer after the \d+ read with the header/
 
 
 
-=== TEST 20: a body that fits the header buffer is used where it is: neither joined nor copied
+=== TEST 20: a body that fits the header buffer is used where it is: no buffer of the module's, no copy
 --- config
     client_header_buffer_size 8k;
     location = /contacts/ {
