@@ -302,8 +302,9 @@ void *ngx_http_phoneval_calloc(ngx_pool_t *pool, size_t size);
 void ngx_http_phoneval_free_buffers(void);
 
 char *ngx_http_phoneval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_int_t ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key,
-    size_t len, uint32_t hash, ngx_http_phoneval_verdict_t *v);
+ngx_uint_t ngx_http_phoneval_cache_get_items(ngx_shm_zone_t *zone,
+    ngx_http_phoneval_item_t *items, ngx_uint_t n);
+void ngx_http_phoneval_cache_prefetch(ngx_shm_zone_t *zone, uint32_t hash);
 void ngx_http_phoneval_cache_put(ngx_shm_zone_t *zone, u_char *key,
     size_t len, uint32_t hash, ngx_http_phoneval_verdict_t *v,
     time_t valid);

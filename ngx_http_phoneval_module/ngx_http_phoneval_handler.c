@@ -805,26 +805,21 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
         pc->item = item;
         pc->verdict = &item->verdict;
 
-        if (!created) {
-            /* the same number again: one lookup, one call */
-            continue;
+        if (created && plcf->cache) {
+            /* the same number again is one lookup, one call */
+            ngx_http_phoneval_cache_prefetch(plcf->zone, item->hash);
         }
-
-        if (plcf->cache
-            && ngx_http_phoneval_cache_get(plcf->zone, item->key,
-                                           item->key_len, item->hash,
-                                           &item->verdict)
-               == NGX_OK)
-        {
-            item->src = NGX_HTTP_PHONEVAL_SRC_CACHE;
-            item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
-            ctx->hits++;
-            continue;
-        }
-
-        ctx->misses++;
-        ctx->pending_calls++;
     }
+
+    /* every distinct number: a cache hit, or a provider call to make */
+
+    if (plcf->cache) {
+        ctx->hits = ngx_http_phoneval_cache_get_items(plcf->zone, ctx->items,
+                                                      ctx->nitems);
+    }
+
+    ctx->misses = ctx->nitems - ctx->hits;
+    ctx->pending_calls += ctx->misses;
 
     if (plcf->cache) {
         ngx_http_phoneval_count_cache(plcf->zone, ctx->hits, ctx->misses);

@@ -17,6 +17,10 @@ static ngx_int_t ngx_http_phoneval_init_zone(ngx_shm_zone_t *shm_zone,
 static ngx_http_phoneval_node_t *ngx_http_phoneval_lookup(
     ngx_http_phoneval_zctx_t *zctx, u_char *key, size_t len,
     uint32_t hash);
+static ngx_http_phoneval_node_t *ngx_http_phoneval_find(
+    ngx_http_phoneval_node_t *pn, u_char *key, size_t len, uint32_t hash);
+static void ngx_http_phoneval_read_node(ngx_http_phoneval_zctx_t *zctx,
+    ngx_http_phoneval_node_t *pn, ngx_http_phoneval_verdict_t *v);
 static void ngx_http_phoneval_unlink(ngx_http_phoneval_zctx_t *zctx,
     ngx_http_phoneval_node_t *pn);
 static void ngx_http_phoneval_expire(ngx_http_phoneval_zctx_t *zctx,
@@ -285,9 +289,18 @@ static ngx_http_phoneval_node_t *
 ngx_http_phoneval_lookup(ngx_http_phoneval_zctx_t *zctx, u_char *key,
     size_t len, uint32_t hash)
 {
-    ngx_http_phoneval_node_t  *pn;
+    return ngx_http_phoneval_find(*ngx_http_phoneval_bucket(zctx->sh, hash),
+                                  key, len, hash);
+}
 
-    for (pn = *ngx_http_phoneval_bucket(zctx->sh, hash); pn; pn = pn->next) {
+
+/* the node of key in the chain from pn on; locked */
+
+static ngx_http_phoneval_node_t *
+ngx_http_phoneval_find(ngx_http_phoneval_node_t *pn, u_char *key, size_t len,
+    uint32_t hash)
+{
+    for ( /* void */ ; pn; pn = pn->next) {
         if (pn->hash == hash && pn->key_len == len
             && ngx_memcmp(pn->data, key, len) == 0)
         {
@@ -322,31 +335,88 @@ ngx_http_phoneval_unlink(ngx_http_phoneval_zctx_t *zctx,
 }
 
 
-ngx_int_t
-ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
-    uint32_t hash, ngx_http_phoneval_verdict_t *v)
+/*
+ * Cache lookups for the n items of a request, a few under each lock: the
+ * first node of every item's bucket is fetched before any is compared, so
+ * that their cache misses overlap instead of following one another.  A
+ * hit sets the item's verdict, src and state.  Returns the hits.
+ */
+
+ngx_uint_t
+ngx_http_phoneval_cache_get_items(ngx_shm_zone_t *zone,
+    ngx_http_phoneval_item_t *items, ngx_uint_t n)
 {
-    u_char                    *p;
-    size_t                     n;
     time_t                     now;
-    ngx_http_phoneval_node_t  *pn;
+    ngx_uint_t                 i, j, end, hits;
+    ngx_http_phoneval_node_t  *pn, *first[NGX_HTTP_PHONEVAL_GET_BATCH];
+    ngx_http_phoneval_item_t  *item;
     ngx_http_phoneval_zctx_t  *zctx;
 
     if (zone == NULL) {
-        return NGX_DECLINED;
+        return 0;
     }
 
     zctx = zone->data;
     now = ngx_time();
+    hits = 0;
 
-    ngx_shmtx_lock(&zctx->shpool->mutex);
+    for (i = 0; i < n; i = end) {
+        end = ngx_min(n, i + NGX_HTTP_PHONEVAL_GET_BATCH);
 
-    pn = ngx_http_phoneval_lookup(zctx, key, len, hash);
+        ngx_shmtx_lock(&zctx->shpool->mutex);
 
-    if (pn == NULL || (time_t) pn->expires <= now) {
+        for (j = i; j < end; j++) {
+            pn = *ngx_http_phoneval_bucket(zctx->sh, items[j].hash);
+            ngx_http_phoneval_prefetch(pn);
+            first[j - i] = pn;
+        }
+
+        for (j = i; j < end; j++) {
+            item = &items[j];
+
+            pn = ngx_http_phoneval_find(first[j - i], item->key,
+                                        item->key_len, item->hash);
+
+            if (pn == NULL || (time_t) pn->expires <= now) {
+                continue;
+            }
+
+            ngx_http_phoneval_read_node(zctx, pn, &item->verdict);
+
+            item->src = NGX_HTTP_PHONEVAL_SRC_CACHE;
+            item->state = NGX_HTTP_PHONEVAL_ITEM_DONE;
+            hits++;
+        }
+
         ngx_shmtx_unlock(&zctx->shpool->mutex);
-        return NGX_DECLINED;
     }
+
+    return hits;
+}
+
+
+/* the bucket of hash, fetched ahead of its lookup; no lock needed */
+
+void
+ngx_http_phoneval_cache_prefetch(ngx_shm_zone_t *zone, uint32_t hash)
+{
+    ngx_http_phoneval_zctx_t  *zctx;
+
+    if (zone != NULL) {
+        zctx = zone->data;
+        ngx_http_phoneval_prefetch(ngx_http_phoneval_bucket(zctx->sh, hash));
+    }
+}
+
+
+/* a hit: the node's verdict into v, the node kept near the LRU head */
+
+static void
+ngx_http_phoneval_read_node(ngx_http_phoneval_zctx_t *zctx,
+    ngx_http_phoneval_node_t *pn, ngx_http_phoneval_verdict_t *v)
+{
+    u_char  *p;
+    size_t   n;
 
     /*
      * Most recently used first: eviction takes from the tail.  A node put
@@ -386,10 +456,6 @@ ngx_http_phoneval_cache_get(ngx_shm_zone_t *zone, u_char *key, size_t len,
     n = ngx_min((size_t) pn->line_type_len, sizeof(v->line_type) - 1);
     ngx_memcpy(v->line_type, p, n);
     v->line_type[n] = '\0';
-
-    ngx_shmtx_unlock(&zctx->shpool->mutex);
-
-    return NGX_OK;
 }
 
 

@@ -19,6 +19,14 @@
 #define ngx_http_phoneval_bucket(sh, hash)                                    \
     (&(sh)->buckets[((uint64_t) (hash) * (sh)->nbuckets) >> 32])
 
+#define NGX_HTTP_PHONEVAL_GET_BATCH  16      /* cache lookups per lock */
+
+#if (defined __GNUC__ || defined __clang__)
+#define ngx_http_phoneval_prefetch(p)  __builtin_prefetch(p)
+#else
+#define ngx_http_phoneval_prefetch(p)  (void) (p)
+#endif
+
 
 /*
  * A cached verdict, in the chain of its hash bucket and in the LRU
