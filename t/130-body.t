@@ -55,6 +55,13 @@ our $DENSE = '{"contacts":['
                          1 .. 40)
              . ']}';
 (our $DENSE_FWD = $DENSE) =~ s/("notes":"e+")\}/$1$::CF_VC}/g;
+# 100 contacts of about 90 bytes: runs too short to be a buffer each
+our $SHORT = '{"contacts":['
+             . join(',', map { '{"phone":"+1 209 555 0142","n":' . $_
+                                   . ',"notes":"' . ('f' x 40) . '"}' }
+                         1 .. 100)
+             . ']}';
+(our $SHORT_FWD = $SHORT) =~ s/("notes":"f+")\}/$1$::CF_VC}/g;
 (our $BULK_FWD = $BULK) =~ s/("notes":"d+")\}/$1$::CF_VC}/g;
 
 # every block gets the mocks, and fails on [alert], [crit] and [emerg]
@@ -733,9 +740,10 @@ phoneval edits: a body of 27 bytes as 1 buffers, 90 bytes copied
 
 
 
-=== TEST 24: a body edited every few hundred bytes is one copied buffer
-40 contacts of about 650 bytes: the runs between the annotations are too
-short to be worth a buffer each.
+=== TEST 24: a body edited every 700 bytes keeps its runs in place: only the annotations are copied
+40 contacts of about 650 bytes: each run between two annotations is a
+buffer of the client's bytes, each annotation a copied one (the last with
+the body's closing "]}").
 --- config
     location = /contacts/ {
         phoneval         on;
@@ -755,7 +763,7 @@ Content-Type: application/json
 --- response_body eval
 ::crm($::DENSE_FWD)
 --- error_log eval
-qr/phoneval edits: a body of 2\d\d\d\d bytes as 1 buffers, 2\d\d\d\d bytes copied/
+qr/phoneval edits: a body of 2\d\d\d\d bytes as 80 buffers, 25\d\d bytes copied/
 
 
 
@@ -781,3 +789,30 @@ Content-Type: application/json
  "POST /contacts/\n$::DENSE"]
 --- response_body eval
 [::crm($::DENSE_FWD), ::crm($::BULK_FWD), ::crm($::DENSE_FWD)]
+
+
+
+=== TEST 26: a body edited every 90 bytes is one copied buffer
+100 contacts of about 90 bytes: the runs between the annotations are too
+short to be worth a buffer each, so runs and annotations are copied
+together.
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- more_headers
+Content-Type: application/json
+--- request eval
+"POST /contacts/\n$::SHORT"
+--- response_body eval
+::crm($::SHORT_FWD)
+--- error_log eval
+qr/phoneval edits: a body of \d+ bytes as 1 buffers, \d+ bytes copied/
