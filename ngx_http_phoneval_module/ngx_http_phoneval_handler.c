@@ -154,14 +154,17 @@ ngx_http_phoneval_handler(ngx_http_request_t *r)
     hcln->handler = ngx_http_phoneval_cleanup;
     hcln->data = ctx;
 
-    ctx->state = NGX_HTTP_PHONEVAL_STATE_READING;
-
     /* room in the body buffer for the bytes read with the header */
     r->request_body_in_single_buf = 1;
 
     if (ngx_http_phoneval_body_buffer(r, ctx) != NGX_OK) {
+        /* as after any error: an error_page redirect does not read it */
+        ctx->state = NGX_HTTP_PHONEVAL_STATE_DONE;
+        ctx->rc = NGX_DONE;
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ctx->state = NGX_HTTP_PHONEVAL_STATE_READING;
 
     rc = ngx_http_read_client_request_body(r, ngx_http_phoneval_body_handler);
 
@@ -204,7 +207,13 @@ ngx_http_phoneval_body_buffer(ngx_http_request_t *r,
 
     /* HTTP/2 and HTTP/3 bodies come in frames, not after a header_in */
 
-    if (hb == NULL || r->http_version > NGX_HTTP_VERSION_11
+    /*
+     * a body read or discarded already: what is left in header_in is the
+     * next pipelined request
+     */
+
+    if (hb == NULL || r->request_body || r->discard_body
+        || r->http_version > NGX_HTTP_VERSION_11
         || r->headers_in.chunked || r->request_body_in_file_only
         || r != r->main)
     {
@@ -300,7 +309,7 @@ ngx_http_phoneval_body_handler(ngx_http_request_t *r)
 {
     ngx_http_phoneval_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_phoneval_module);
+    ctx = ngx_http_phoneval_find_ctx(r);
 
     ngx_http_phoneval_header_back(r, ctx);
 
@@ -474,8 +483,6 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    cl = r->request_body->bufs;
-
     if (ngx_http_phoneval_contiguous(r, ctx) == NGX_OK) {
         return NGX_OK;
     }
@@ -553,12 +560,14 @@ ngx_http_phoneval_contiguous(ngx_http_request_t *r,
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
 
-        if (!ngx_buf_in_memory(b) || b->in_file) {
-            return NGX_DECLINED;
+        /* a chunked body ends with an empty buffer that is no memory */
+
+        if (ngx_buf_size(b) == 0) {
+            continue;
         }
 
-        if (b->pos == b->last) {
-            continue;
+        if (!ngx_buf_in_memory(b) || b->in_file) {
+            return NGX_DECLINED;
         }
 
         if (start == NULL) {
@@ -580,7 +589,6 @@ ngx_http_phoneval_contiguous(ngx_http_request_t *r,
 
     return NGX_OK;
 }
-
 
 
 static ngx_int_t
@@ -805,8 +813,9 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
         pc->item = item;
         pc->verdict = &item->verdict;
 
+        /* the same number again is one lookup, one call: made below */
+
         if (created && plcf->cache) {
-            /* the same number again is one lookup, one call */
             ngx_http_phoneval_cache_prefetch(plcf->zone, item->hash);
         }
     }

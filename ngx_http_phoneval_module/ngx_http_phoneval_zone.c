@@ -409,7 +409,10 @@ ngx_http_phoneval_cache_prefetch(ngx_shm_zone_t *zone, uint32_t hash)
 }
 
 
-/* a hit: the node's verdict into v, the node kept near the LRU head */
+/*
+ * a hit: the node's verdict into v, the node kept near the LRU head; it
+ * unlinks nothing, so the nodes a batch of lookups fetched stay valid
+ */
 
 static void
 ngx_http_phoneval_read_node(ngx_http_phoneval_zctx_t *zctx,

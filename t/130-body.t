@@ -816,3 +816,66 @@ Content-Type: application/json
 ::crm($::SHORT_FWD)
 --- error_log eval
 qr/phoneval edits: a body of \d+ bytes as 1 buffers, \d+ bytes copied/
+
+
+
+=== TEST 27: a chunked body in one chunk is used where nginx read it: exact bytes upstream, no copy
+The chunked body ends with an empty buffer that holds no memory; the one
+buffer of data before it is the body.
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- raw_request eval
+my $b = '{"firstName":"Chunk","phone":"+1 209 555 0142"}';
+"POST /contacts/ HTTP/1.1\r
+Host: localhost\r
+Connection: close\r
+Content-Type: application/json\r
+Transfer-Encoding: chunked\r
+\r
+" . sprintf("%x", length $b) . "\r\n$b\r\n0\r\n\r\n"
+--- response_body eval
+::crm(qq[{"firstName":"Chunk","phone":"+1 209 555 0142"$::CF_VC}])
+--- no_error_log
+phoneval body:
+
+
+
+=== TEST 28: a chunked body in several chunks is made one text: exact bytes upstream
+--- config
+    location = /contacts/ {
+        phoneval         on;
+        phoneval_pass    /_pv;
+        phoneval_api_key k;
+        phoneval_result  status cf_S;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    location = /_pv {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok;
+    }
+--- raw_request eval
+my ($x, $y) = ('{"firstName":"Chunk"', ',"phone":"+1 209 555 0142"}');
+["POST /contacts/ HTTP/1.1\r
+Host: localhost\r
+Connection: close\r
+Content-Type: application/json\r
+Transfer-Encoding: chunked\r
+\r
+" . sprintf("%x", length $x) . "\r\n$x\r\n",
+ sprintf("%x", length $y) . "\r\n$y\r\n0\r\n\r\n"]
+--- raw_request_middle_delay
+0.05
+--- response_body eval
+::crm(qq[{"firstName":"Chunk","phone":"+1 209 555 0142"$::CF_VC}])
+--- error_log eval
+qr/phoneval body: \d+ bytes copied into one buffer/
