@@ -7,7 +7,10 @@
  * with the request, they make the allocator hand memory back to the
  * kernel and fault fresh zeroed pages in again: measured on a bulk body
  * of 100 contacts, 7 to 22 page faults per request, each costing more
- * than the work done in the pages.  Blocks come in powers of two and go
+ * than the work done in the pages.  Blocks of a kilobyte and more are
+ * taken here too: from the request's pool each would start a block of
+ * its own, and every later ngx_palloc() of the request walks the pool's
+ * blocks.  Blocks come in powers of two and go
  * back to a free list of their size when the request's pool is
  * destroyed; at most NGX_HTTP_PHONEVAL_BUF_KEEP bytes of free blocks stay
  * with the worker.
@@ -17,7 +20,7 @@
 #include "ngx_http_phoneval.h"
 
 
-#define NGX_HTTP_PHONEVAL_BUF_MIN_SHIFT  14           /* 16 KiB */
+#define NGX_HTTP_PHONEVAL_BUF_MIN_SHIFT  10           /* 1 KiB */
 #define NGX_HTTP_PHONEVAL_BUF_MAX_SHIFT  24           /* 16 MiB */
 #define NGX_HTTP_PHONEVAL_BUF_KEEP       (64 * 1024 * 1024)
 

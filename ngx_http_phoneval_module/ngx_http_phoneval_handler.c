@@ -42,6 +42,8 @@ static ngx_int_t ngx_http_phoneval_resume(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_finish(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
+static ngx_int_t ngx_http_phoneval_spare_links(ngx_http_request_t *r,
+    size_t nb);
 static void ngx_http_phoneval_summarize(ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_annotate(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
@@ -1286,11 +1288,51 @@ ngx_http_phoneval_edited_body(ngx_http_request_t *r,
     b[nb - 1].last_buf = 1;
     b[nb - 1].last_in_chain = 1;
 
+    if (ngx_http_phoneval_spare_links(r, nb) != NGX_OK) {
+        return NULL;
+    }
+
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "phoneval edits: a body of %uz bytes as %uz buffers, "
                    "%uz bytes copied", ctx->body_len, n, ncopy);
 
     return cl;
+}
+
+
+/*
+ * The proxy takes a chain link per buffer of the body three times (its
+ * request, the output chain, the chain writer), each from the request's
+ * pool: ngx_palloc() walks the pool's blocks each time, which for a bulk
+ * body's hundreds of buffers cost more than all the links are worth.
+ * Links freed into the pool's free list are taken first, so a body of
+ * many buffers puts that many there, in one allocation.
+ */
+
+#define NGX_HTTP_PHONEVAL_SPARE_MIN  16    /* buffers: fewer, no spares */
+
+static ngx_int_t
+ngx_http_phoneval_spare_links(ngx_http_request_t *r, size_t nb)
+{
+    size_t        i, n;
+    ngx_chain_t  *links;
+
+    if (nb < NGX_HTTP_PHONEVAL_SPARE_MIN) {
+        return NGX_OK;
+    }
+
+    n = 3 * nb;
+
+    links = ngx_http_phoneval_alloc(r->pool, n * sizeof(ngx_chain_t));
+    if (links == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        ngx_free_chain(r->pool, &links[i]);
+    }
+
+    return NGX_OK;
 }
 
 
