@@ -229,6 +229,9 @@ struct ngx_http_phoneval_ctx_s {
     ngx_buf_t                  *header_in;      /* the request's own, while
                                                    the body is read into
                                                    one of ours */
+    u_char                     *arena_pos;      /* the module's small
+                                                   allocations */
+    u_char                     *arena_end;
     pv_doc_t                    doc;
 
     ngx_http_phoneval_contact_t  *contacts;
@@ -298,7 +301,9 @@ ngx_int_t ngx_http_phoneval_send_rejection(ngx_http_request_t *r,
 
 /* ngx_http_phoneval_zone.c */
 void *ngx_http_phoneval_alloc(ngx_pool_t *pool, size_t size);
-void *ngx_http_phoneval_calloc(ngx_pool_t *pool, size_t size);
+void *ngx_http_phoneval_ctx_alloc(ngx_http_phoneval_ctx_t *ctx, size_t size);
+void *ngx_http_phoneval_ctx_calloc(ngx_http_phoneval_ctx_t *ctx,
+    size_t size);
 void ngx_http_phoneval_free_buffers(void);
 
 char *ngx_http_phoneval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

@@ -24,6 +24,10 @@
 #define NGX_HTTP_PHONEVAL_BUF_MAX_SHIFT  24           /* 16 MiB */
 #define NGX_HTTP_PHONEVAL_BUF_KEEP       (64 * 1024 * 1024)
 
+#define NGX_HTTP_PHONEVAL_ARENA          4096    /* a block of small ones */
+#define NGX_HTTP_PHONEVAL_ARENA_SMALL    1024    /* larger: their own */
+#define NGX_HTTP_PHONEVAL_ARENA_ALIGN    16
+
 
 typedef struct ngx_http_phoneval_buf_s  ngx_http_phoneval_buf_t;
 
@@ -101,14 +105,53 @@ ngx_http_phoneval_alloc(ngx_pool_t *pool, size_t size)
 }
 
 
-/* ngx_http_phoneval_alloc(), zeroed */
+/*
+ * size bytes for the request of ctx: a small one from the request's
+ * arena, a recycled block of NGX_HTTP_PHONEVAL_ARENA bytes that it fills
+ * in turn, a larger one from a block of its own.  The request's pool is
+ * left to nginx: each block the module's allocations added there would
+ * be walked by every later ngx_palloc() of the request.
+ */
 
 void *
-ngx_http_phoneval_calloc(ngx_pool_t *pool, size_t size)
+ngx_http_phoneval_ctx_alloc(ngx_http_phoneval_ctx_t *ctx, size_t size)
+{
+    u_char  *p;
+
+    size = ngx_align(size, NGX_HTTP_PHONEVAL_ARENA_ALIGN);
+
+    if (size > NGX_HTTP_PHONEVAL_ARENA_SMALL) {
+        return ngx_http_phoneval_alloc(ctx->request->pool, size);
+    }
+
+    if ((size_t) (ctx->arena_end - ctx->arena_pos) < size) {
+        p = ngx_http_phoneval_alloc(ctx->request->pool,
+                                    NGX_HTTP_PHONEVAL_ARENA
+                                    - NGX_HTTP_PHONEVAL_BUF_HEAD);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        ctx->arena_pos = p;
+        ctx->arena_end = p + NGX_HTTP_PHONEVAL_ARENA
+                         - NGX_HTTP_PHONEVAL_BUF_HEAD;
+    }
+
+    p = ctx->arena_pos;
+    ctx->arena_pos += size;
+
+    return p;
+}
+
+
+/* ngx_http_phoneval_ctx_alloc(), zeroed */
+
+void *
+ngx_http_phoneval_ctx_calloc(ngx_http_phoneval_ctx_t *ctx, size_t size)
 {
     void  *p;
 
-    p = ngx_http_phoneval_alloc(pool, size);
+    p = ngx_http_phoneval_ctx_alloc(ctx, size);
 
     if (p != NULL) {
         ngx_memzero(p, size);

@@ -43,7 +43,7 @@ static ngx_int_t ngx_http_phoneval_resume(ngx_http_request_t *r,
 static ngx_int_t ngx_http_phoneval_finish(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_spare_links(ngx_http_request_t *r,
-    size_t nb);
+    ngx_http_phoneval_ctx_t *ctx, size_t nb);
 static void ngx_http_phoneval_summarize(ngx_http_phoneval_ctx_t *ctx);
 static ngx_int_t ngx_http_phoneval_annotate(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx);
@@ -56,7 +56,7 @@ static ngx_int_t ngx_http_phoneval_reply(ngx_http_request_t *r,
 static void ngx_http_phoneval_timeout_handler(ngx_event_t *ev);
 static void ngx_http_phoneval_wake_handler(ngx_event_t *ev);
 static void ngx_http_phoneval_cleanup(void *data);
-static void *ngx_http_phoneval_palloc(void *pool, size_t size);
+static void *ngx_http_phoneval_palloc(void *data, size_t size);
 
 
 ngx_int_t
@@ -246,7 +246,7 @@ ngx_http_phoneval_body_buffer(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    p = ngx_http_phoneval_alloc(r->pool, (size_t) len);
+    p = ngx_http_phoneval_ctx_alloc(ctx, (size_t) len);
     b = ngx_calloc_buf(r->pool);
 
     if (p == NULL || b == NULL) {
@@ -426,7 +426,7 @@ ngx_http_phoneval_start(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
     }
 
     pool.alloc = ngx_http_phoneval_palloc;
-    pool.data = r->pool;
+    pool.data = ctx;
 
     bad_index = -1;
 
@@ -497,7 +497,7 @@ ngx_http_phoneval_read_body(ngx_http_request_t *r,
                                     : (size_t) (b->file_last - b->file_pos);
     }
 
-    p = ngx_http_phoneval_alloc(r->pool, len + 1);
+    p = ngx_http_phoneval_ctx_alloc(ctx, len + 1);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -749,9 +749,9 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
                                             NULL);
     }
 
-    ctx->contacts = ngx_http_phoneval_calloc(r->pool,
+    ctx->contacts = ngx_http_phoneval_ctx_calloc(ctx,
                                  n * sizeof(ngx_http_phoneval_contact_t) + 1);
-    ctx->items = ngx_http_phoneval_calloc(r->pool,
+    ctx->items = ngx_http_phoneval_ctx_calloc(ctx,
                               phones * sizeof(ngx_http_phoneval_item_t) + 1);
     if (ctx->contacts == NULL || ctx->items == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -761,7 +761,7 @@ ngx_http_phoneval_collect(ngx_http_request_t *r,
 
     for (size = 2; size < phones * 2; size <<= 1) { /* void */ }
 
-    table = ngx_http_phoneval_calloc(r->pool, size * sizeof(ngx_uint_t));
+    table = ngx_http_phoneval_ctx_calloc(ctx, size * sizeof(ngx_uint_t));
     if (table == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1108,7 +1108,7 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
     plcf = ctx->conf;
 
     pool.alloc = ngx_http_phoneval_palloc;
-    pool.data = r->pool;
+    pool.data = ctx;
 
     acf.output = (pv_output_e) plcf->output;
     acf.targets = plcf->targets;
@@ -1251,10 +1251,10 @@ ngx_http_phoneval_edited_body(ngx_http_request_t *r,
     /* every byte removed: one empty last buffer */
     nb = n ? n : 1;
 
-    pieces = ngx_http_phoneval_alloc(r->pool, nb * sizeof(pv_piece_t));
-    b = ngx_http_phoneval_calloc(r->pool, nb * sizeof(ngx_buf_t));
-    cl = ngx_http_phoneval_alloc(r->pool, nb * sizeof(ngx_chain_t));
-    copy = ngx_http_phoneval_alloc(r->pool, ncopy ? ncopy : 1);
+    pieces = ngx_http_phoneval_ctx_alloc(ctx, nb * sizeof(pv_piece_t));
+    b = ngx_http_phoneval_ctx_calloc(ctx, nb * sizeof(ngx_buf_t));
+    cl = ngx_http_phoneval_ctx_alloc(ctx, nb * sizeof(ngx_chain_t));
+    copy = ngx_http_phoneval_ctx_alloc(ctx, ncopy ? ncopy : 1);
 
     if (pieces == NULL || b == NULL || cl == NULL || copy == NULL) {
         return NULL;
@@ -1288,7 +1288,7 @@ ngx_http_phoneval_edited_body(ngx_http_request_t *r,
     b[nb - 1].last_buf = 1;
     b[nb - 1].last_in_chain = 1;
 
-    if (ngx_http_phoneval_spare_links(r, nb) != NGX_OK) {
+    if (ngx_http_phoneval_spare_links(r, ctx, nb) != NGX_OK) {
         return NULL;
     }
 
@@ -1312,7 +1312,8 @@ ngx_http_phoneval_edited_body(ngx_http_request_t *r,
 #define NGX_HTTP_PHONEVAL_SPARE_MIN  16    /* buffers: fewer, no spares */
 
 static ngx_int_t
-ngx_http_phoneval_spare_links(ngx_http_request_t *r, size_t nb)
+ngx_http_phoneval_spare_links(ngx_http_request_t *r,
+    ngx_http_phoneval_ctx_t *ctx, size_t nb)
 {
     size_t        i, n;
     ngx_chain_t  *links;
@@ -1323,7 +1324,7 @@ ngx_http_phoneval_spare_links(ngx_http_request_t *r, size_t nb)
 
     n = 3 * nb;
 
-    links = ngx_http_phoneval_alloc(r->pool, n * sizeof(ngx_chain_t));
+    links = ngx_http_phoneval_ctx_alloc(ctx, n * sizeof(ngx_chain_t));
     if (links == NULL) {
         return NGX_ERROR;
     }
@@ -1539,7 +1540,7 @@ ngx_http_phoneval_wake_handler(ngx_event_t *ev)
 
 
 static void *
-ngx_http_phoneval_palloc(void *pool, size_t size)
+ngx_http_phoneval_palloc(void *data, size_t size)
 {
-    return ngx_http_phoneval_alloc(pool, size);
+    return ngx_http_phoneval_ctx_alloc(data, size);
 }
