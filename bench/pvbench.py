@@ -450,6 +450,18 @@ def wait_port(port, timeout=10):
 
 NICE = []                   # e.g. ["nice", "-n", "-20"]
 
+# glibc gives a freed chunk at the top of the heap back to the kernel
+# (trim) and takes it again at the next malloc; whether a request's 96 KB
+# body buffer lands there depends on the heap's history, so the baseline's
+# proxy_pass faulted 0 or 12-14 fresh pages per request from one gateway
+# start to the next, and its CPU per request moved by a third.  Every
+# nginx of the benchmark keeps its heap (the settings are inherited by the
+# workers); the module's own buffers are recycled anyway, so this only
+# takes away a cost of the baseline.  --malloc-default turns it off.
+MALLOC_TUNABLES = ("glibc.malloc.trim_threshold=1073741824:"
+                   "glibc.malloc.mmap_threshold=33554432")
+NGINX_ENV = dict(os.environ, GLIBC_TUNABLES=MALLOC_TUNABLES)
+
 
 def start_nginx(wd, name, conf, cpu, ports):
     path = os.path.join(wd, name + ".conf")
@@ -463,7 +475,7 @@ def start_nginx(wd, name, conf, cpu, ports):
         raise RuntimeError("nginx -t %s failed:\n%s" % (name, t.stderr))
     full = NICE + (["taskset", "-c", str(cpu)] if cpu is not None else []) \
         + cmd + ["-g", "daemon off;"]
-    p = subprocess.Popen(full, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(full, stdin=subprocess.DEVNULL, env=NGINX_ENV)
     STARTED.append(p)
     for port in ports:
         wait_port(port)
@@ -1149,7 +1161,12 @@ def main():
                          "disturbs less; 0 to disable)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory (configs, logs)")
+    ap.add_argument("--malloc-default", action="store_true",
+                    help="run nginx with glibc's default heap trimming "
+                         "(see MALLOC_TUNABLES)")
     a = ap.parse_args()
+    if a.malloc_default:
+        NGINX_ENV.pop("GLIBC_TUNABLES", None)
     if a.quick:
         a.rounds, a.duration, a.unloaded_duration = 1, 1, 0
     a.rounds6 = max(a.rounds, 1) if not a.quick else 1
@@ -1195,6 +1212,7 @@ def main():
         "wrk": "-t1 -c32 --latency", "provider_ms": PROVIDER_MS,
         "layout": a.layout,
         "nice": a.nice,
+        "nginx_glibc_tunables": NGINX_ENV.get("GLIBC_TUNABLES"),
         "pinning": ("nginx under test (with the mocks) cpu 0; wrk cpu 1"
                     if b.gw_cpu is not None and a.layout == "same" else
                     "gateway cpu 0; wrk + mock nginx cpu 1"
