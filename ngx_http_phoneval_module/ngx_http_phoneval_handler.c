@@ -1219,11 +1219,11 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
  * The edited body as buffers.  Runs of the client's bytes between edits
  * stay where they are; only the edits and the short runs between them are
  * copied.  Counted in instructions, a buffer costs the proxy more than
- * copying a kilobyte does; measured in time the copy loses: a bulk body
- * of 100 contacts copied whole cost the worker about 40 us more per
- * request than its 201 buffers (bench/ab, 20 alternating rounds), the
- * copy's own time and the cache it takes from the socket copies that
- * follow.  A body of a few kilobytes is still one copy, one buffer.
+ * copying a kilobyte does; measured in time the copy does not win: a bulk
+ * body of 100 contacts as 201 buffers measured the same as one copy with
+ * glibc's heap trimming off, and faster with its default (fewer fresh
+ * pages faulted in per request).  A body of a few kilobytes is still one
+ * copy, one buffer.
  * Every buffer has start == pos, so a proxy_next_upstream retry resends
  * it whole.
  */
