@@ -299,12 +299,13 @@ ngx_int_t ngx_http_phoneval_send_error(ngx_http_request_t *r,
 ngx_int_t ngx_http_phoneval_send_rejection(ngx_http_request_t *r,
     ngx_http_phoneval_ctx_t *ctx, ngx_uint_t status);
 
-/* ngx_http_phoneval_zone.c */
-void *ngx_http_phoneval_alloc(ngx_pool_t *pool, size_t size);
+/* ngx_http_phoneval_buffers.c */
 void *ngx_http_phoneval_ctx_alloc(ngx_http_phoneval_ctx_t *ctx, size_t size);
 void *ngx_http_phoneval_ctx_calloc(ngx_http_phoneval_ctx_t *ctx,
     size_t size);
 void ngx_http_phoneval_free_buffers(void);
+
+/* ngx_http_phoneval_zone.c */
 
 char *ngx_http_phoneval_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_uint_t ngx_http_phoneval_cache_get_items(ngx_shm_zone_t *zone,

@@ -41,6 +41,7 @@ struct ngx_http_phoneval_buf_s {
     ngx_align(sizeof(ngx_http_phoneval_buf_t), 16)
 
 
+static void *ngx_http_phoneval_alloc(ngx_pool_t *pool, size_t size);
 static void ngx_http_phoneval_buf_release(void *data);
 
 
@@ -55,7 +56,7 @@ static size_t                    ngx_http_phoneval_free_bytes;
  * large, else from the pool itself.
  */
 
-void *
+static void *
 ngx_http_phoneval_alloc(ngx_pool_t *pool, size_t size)
 {
     size_t                    need;

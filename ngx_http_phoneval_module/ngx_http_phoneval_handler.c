@@ -207,10 +207,9 @@ ngx_http_phoneval_body_buffer(ngx_http_request_t *r,
 
     hb = r->header_in;
 
-    /* HTTP/2 and HTTP/3 bodies come in frames, not after a header_in */
-
     /*
-     * a body read or discarded already: what is left in header_in is the
+     * HTTP/2 and HTTP/3 bodies come in frames, not after a header_in; of
+     * a body read or discarded already, what is left in header_in is the
      * next pipelined request
      */
 
@@ -1223,9 +1222,8 @@ ngx_http_phoneval_annotate(ngx_http_request_t *r, ngx_http_phoneval_ctx_t *ctx)
  * body of 100 contacts as 201 buffers measured the same as one copy with
  * glibc's heap trimming off, and faster with its default (fewer fresh
  * pages faulted in per request).  A body of a few kilobytes is still one
- * copy, one buffer.
- * Every buffer has start == pos, so a proxy_next_upstream retry resends
- * it whole.
+ * copy, one buffer.  Every buffer has start == pos, so a
+ * proxy_next_upstream retry resends it whole.
  */
 
 #define NGX_HTTP_PHONEVAL_KEEP_MIN    256   /* client bytes left in place:
